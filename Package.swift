@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift 5 language mode: the numeric kernels share raw buffers across threads, which the
+// Swift 6 checker cannot prove safe; the parallel helpers in ImageCore carry that burden.
+let settings: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+func module(_ name: String, _ deps: [Target.Dependency] = []) -> Target {
+    .target(name: name, dependencies: deps, swiftSettings: settings)
+}
+func tests(_ name: String, _ deps: [Target.Dependency]) -> Target {
+    .testTarget(name: name, dependencies: deps, swiftSettings: settings)
+}
+
+let package = Package(
+    name: "DeepStroke",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "deepstroke", targets: ["DeepStrokeCLI"]),
+        .library(name: "DeepStroke", targets: ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration",
+                                               "NeuralEngine", "Segmentation", "Atlas", "ASPECTS", "Rendering", "Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, reached through module maps.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
+        .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+
+        module("ImageCore"),
+        module("NIfTI", ["ImageCore", "CZlib"]),
+        module("Rendering", ["ImageCore", "CZlib"]),
+        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG"]),
+        module("Morphology", ["ImageCore"]),
+        module("Registration", ["ImageCore", "NIfTI"]),
+        module("NeuralEngine", ["CDNNL"]),
+        module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
+        module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering"]),
+        module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
+        module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
+        .executableTarget(name: "DeepStrokeCLI",
+                          dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: settings),
+
+        tests("ImageCoreTests", ["ImageCore"]),
+        tests("NIfTITests", ["NIfTI"]),
+        tests("DICOMTests", ["DICOM"]),
+        tests("MorphologyTests", ["Morphology", "NIfTI"]),
+        tests("RegistrationTests", ["Registration"]),
+        tests("NeuralEngineTests", ["NeuralEngine"]),
+        tests("SegmentationTests", ["Segmentation"]),
+        tests("AtlasTests", ["Atlas"]),
+        tests("ASPECTSTests", ["ASPECTS"]),
+        tests("RenderingTests", ["Rendering"]),
+        tests("PipelineTests", ["Pipeline"]),
+    ]
+)

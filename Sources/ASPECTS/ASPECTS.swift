@@ -1,0 +1,1 @@
+// ASPECTS module: see docs/ARCHITECTURE.md for what it holds.

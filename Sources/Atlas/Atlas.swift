@@ -1,0 +1,1 @@
+// Atlas module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,1 @@
+// DICOM module: see docs/ARCHITECTURE.md for what it holds.

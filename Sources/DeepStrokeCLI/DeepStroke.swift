@@ -1,0 +1,16 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct DeepStroke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deepstroke",
+        abstract: "Non-contrast head CT to ASPECTS regions and score.",
+        version: DeepStrokeVersion.string,
+        subcommands: []
+    )
+}
+
+enum DeepStrokeVersion {
+    static let string = "0.1.0"
+}

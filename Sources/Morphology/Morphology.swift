@@ -1,0 +1,1 @@
+// Morphology module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,1 @@
+// NIfTI module: see docs/ARCHITECTURE.md for what it holds.

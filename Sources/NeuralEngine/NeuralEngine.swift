@@ -1,0 +1,1 @@
+// NeuralEngine module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,1 @@
+// Pipeline module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,1 @@
+// Registration module: see docs/ARCHITECTURE.md for what it holds.

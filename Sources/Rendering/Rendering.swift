@@ -1,0 +1,1 @@
+// Rendering module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,1 @@
+// Segmentation module: see docs/ARCHITECTURE.md for what it holds.

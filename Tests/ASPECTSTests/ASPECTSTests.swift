@@ -1,0 +1,2 @@
+// Tests for the ASPECTS module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the DICOM module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the Morphology module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the NIfTI module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the NeuralEngine module.
+import XCTest

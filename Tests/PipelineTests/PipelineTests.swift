@@ -1,0 +1,2 @@
+// Tests for the Pipeline module.
+import XCTest

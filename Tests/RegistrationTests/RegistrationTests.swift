@@ -1,0 +1,2 @@
+// Tests for the Registration module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the Rendering module.
+import XCTest

@@ -1,0 +1,2 @@
+// Tests for the Segmentation module.
+import XCTest
