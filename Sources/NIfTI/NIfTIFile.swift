@@ -17,7 +17,7 @@ public enum NIfTIFile {
         let g = try reader.geometry()
         let (data, components) = try reader.readData()
         return NIfTIImage(header: reader.header, data: data, geometry: g.geometry, affineRAS: g.affineRAS,
-                          affineSource: g.source, components: components)
+                          affineSource: g.source, components: components, compressed: reader.source.isCompressed)
     }
 
     /// The image as a volume of `T`: scl_slope/scl_inter applied when the slope is finite and non-zero
@@ -34,8 +34,8 @@ public enum NIfTIFile {
             return try Volume(geometry: g.geometry, components: h.componentCount, data: values)
         }
         let (data, components) = try reader.readData()
-        return NIfTIImage(header: h, data: data, geometry: g.geometry, affineRAS: g.affineRAS,
-                          affineSource: g.source, components: components).volume(as: T.self)
+        return NIfTIImage(header: h, data: data, geometry: g.geometry, affineRAS: g.affineRAS, affineSource: g.source,
+                          components: components, compressed: reader.source.isCompressed).volume(as: T.self)
     }
 
     /// Writes a volume atomically (temporary file + rename): gzip when the name ends in .gz. The stored

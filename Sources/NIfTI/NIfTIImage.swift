@@ -13,6 +13,8 @@ public struct NIfTIImage: Sendable {
     public var affineSource: NIfTIAffineSource
     /// Scalar volumes stored one after another (4th and higher dimensions; 3 for RGB24).
     public var components: Int
+    /// Whether the file was gzip-compressed.
+    public var compressed: Bool
 
     /// The datatype the data is held in (uint8 for RGB24 files).
     public var storedDatatype: NIfTIDatatype { header.datatype == .rgb24 ? .uint8 : header.datatype }

@@ -62,7 +62,7 @@ struct NIfTIReader {
     func geometry() throws -> (geometry: Geometry, affineRAS: Matrix4, source: NIfTIAffineSource) {
         let (affine, src) = try header.bestAffine(file: path)
         guard affine.isFinite else {
-            throw NIfTIError.invalidAffine(file: path, problem: "the \(src.rawValue) affine contains NaN or infinite values:\n\(affine)")
+            throw NIfTIError.invalidAffine(file: path, problem: "the \(src.rawValue) affine contains NaN or infinite values: \(affine.m.prefix(12).map { "\($0)" }.joined(separator: " "))")
         }
         do {
             let g = try Geometry(size: header.spatialSize, affineRAS: affine)
