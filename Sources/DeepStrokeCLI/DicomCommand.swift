@@ -5,7 +5,7 @@ struct DicomCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dicom",
         abstract: "Read DICOM folders and DICOMDIR archives, pick the head CT series and convert it to NIfTI.",
-        subcommands: [DicomListCommand.self, DicomConvertCommand.self, DicomDumpCommand.self]
+        subcommands: [DicomListCommand.self, DicomConvertCommand.self, DicomDumpCommand.self, DicomSynthCommand.self]
     )
 }
 
