@@ -83,8 +83,8 @@ enum JPEGLosslessDecoder {
             pos += 2
         }
 
-        /// Too many zero bits were invented past the end of the entropy-coded data.
-        var overran: Bool { padding > 64 + bits }
+        /// Zero bits invented past the end of the entropy-coded data were consumed: the stream is short.
+        var overran: Bool { padding > bits }
     }
 
     @inline(__always)
