@@ -18,7 +18,8 @@ public struct DICOMDirectory: Sendable {
         return try DICOMDirectory(file: file, url: url)
     }
 
-    init(file: DICOMFile, url: URL) throws {
+    /// Interprets an already parsed file (`url` locates referenced files and names errors).
+    public init(file: DICOMFile, url: URL) throws {
         self.url = url
         let name = url.path
         let ds = file.dataSet

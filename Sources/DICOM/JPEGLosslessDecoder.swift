@@ -202,6 +202,8 @@ enum JPEGLosslessDecoder {
     static func decodeScan(_ d: [UInt8], start: Int, width: Int, height: Int, tables: [Huffman], order: [Int],
                            predictor: Int, precision: Int, pt: Int, restartInterval: Int) throws -> [Int32] {
         let nc = order.count
+        // Every sample costs at least one bit of entropy-coded data.
+        guard (d.count - start) * 8 >= width * height * nc else { throw Failure(problem: "\(d.count - start) bytes of scan data cannot hold \(width * height * nc) samples") }
         var out = [Int32](repeating: 0, count: width * height * nc)
         var r = BitReader(data: d, pos: start)
         let initial = 1 << (precision - pt - 1)

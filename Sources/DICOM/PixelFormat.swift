@@ -64,7 +64,7 @@ public struct PixelFormat: Equatable, Sendable {
         guard highBit >= bitsStored - 1, highBit < bitsAllocated else { throw bad("High Bit \(highBit) is inconsistent with Bits Stored \(bitsStored)") }
         guard samplesPerPixel == 1 || samplesPerPixel == 3 else { throw bad("Samples per Pixel \(samplesPerPixel) (1 or 3 expected)") }
         guard frames >= 1, frames <= 100_000 else { throw bad("Number of Frames \(frames) is out of range") }
-        guard samplesPerFrame <= 1 << 28 else { throw bad("a frame of \(columns)x\(rows)x\(samplesPerPixel) samples is absurdly large") }
+        guard samplesPerFrame <= DICOMLimits.maxSamplesPerFrame else { throw bad("a frame of \(columns)x\(rows)x\(samplesPerPixel) samples is absurdly large") }
         guard samplesPerFrame.multipliedReportingOverflow(by: frames).partialValue <= 1 << 32 else {
             throw bad("\(frames) frames of \(columns)x\(rows) is absurdly large")
         }

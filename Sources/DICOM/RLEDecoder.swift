@@ -14,6 +14,8 @@ enum RLEDecoder {
         var offsets = (0..<nSeg).map { u32(4 + 4 * $0) }
         offsets.append(data.count)
         let pixels = format.pixelsPerFrame
+        // PackBits expands at most 128 bytes from 2: refuse headers that claim more than the data can hold.
+        guard data.count * 64 >= pixels * nSeg else { throw bad("\(data.count) bytes cannot hold \(pixels * nSeg) decoded bytes") }
         var out = [Int32](repeating: 0, count: pixels * spp)
         var plane = [UInt8](repeating: 0, count: pixels)
         for seg in 0..<nSeg {
