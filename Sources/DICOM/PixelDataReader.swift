@@ -34,9 +34,7 @@ public struct PixelDataReader: Sendable {
 
     static func checkCodec(_ ts: TransferSyntax, file: String) throws {
         switch ts.codec {
-        case .native, .rle, .jpegLossless, .jpegLS, .jpeg2000: return
-        case .jpegBaseline, .jpegExtended:
-            throw DICOMError.unsupported(file: file, problem: "transfer syntax \(ts.name) (\(ts.uid)) is lossy DCT JPEG, which this reader does not decode")
+        case .native, .rle, .jpegLossless, .jpegLS, .jpeg2000, .jpegBaseline, .jpegExtended: return
         case .unknown:
             throw DICOMError.unsupported(file: file, problem: "transfer syntax \(ts.name) (\(ts.uid)) cannot be decoded")
         }
@@ -57,6 +55,7 @@ public struct PixelDataReader: Sendable {
         case .jpegLossless: out = try JPEGLosslessDecoder.decode(data, format: format, file: name)
         case .jpegLS: out = try JPEGLSDecoder.decode(data, format: format, file: name)
         case .jpeg2000: out = try JPEG2000Decoder.decode(data, format: format, file: name)
+        case .jpegBaseline, .jpegExtended: out = try JPEGBaselineDecoder.decode(data, format: format, file: name)
         default: try PixelDataReader.checkCodec(ts, file: name); out = []
         }
         guard out.count == format.samplesPerFrame else {

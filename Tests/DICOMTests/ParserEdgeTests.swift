@@ -137,10 +137,13 @@ final class ParserEdgeTests: XCTestCase {
     func testUnsupportedSyntaxIsRefusedByName() throws {
         var ds = TestFiles.imageDataSet(rows: 2, columns: 2)
         ds.addEncapsulated(Tag.pixelData, fragments: [[0xFF, 0xD8, 0xFF, 0xD9]])
-        let f = try TestFiles.parse(TestFiles.file(ds, syntax: TransferSyntax.forUID("1.2.840.10008.1.2.4.50")))
+        let f = try TestFiles.parse(TestFiles.file(ds, syntax: TransferSyntax.forUID("1.2.840.10008.1.2.4.201")))
         XCTAssertThrowsError(try PixelDataReader(file: f)) { e in
-            XCTAssertTrue("\(e)".contains("JPEG Baseline (Process 1)"), "\(e)")
+            XCTAssertTrue("\(e)".contains("High-Throughput JPEG 2000"), "\(e)")
         }
+        // A supported codec with a corrupt frame fails in decoding, naming the codec.
+        let b = try TestFiles.parse(TestFiles.file(ds, syntax: TransferSyntax.forUID("1.2.840.10008.1.2.4.50")))
+        XCTAssertThrowsError(try PixelDataReader(file: b).frame(0)) { e in XCTAssertTrue("\(e)".contains("JPEG baseline"), "\(e)") }
         let g = try TestFiles.parse(TestFiles.file(ds, syntax: TransferSyntax.forUID("1.2.3.4.5")))
         XCTAssertThrowsError(try PixelDataReader(file: g)) { e in XCTAssertTrue("\(e)".contains("1.2.3.4.5"), "\(e)") }
     }

@@ -182,7 +182,8 @@ def ts_cases():
     return sorted(k.split("/")[1] for k in items if k.startswith("ct_transfer_syntaxes/"))
 
 
-REFUSED = {"CT_jpeg_baseline_p1": "JPEG Baseline", "CT_jpeg_extended_p2_4": "JPEG Extended"}
+# 12-bit lossy JPEG: Debian's libjpeg-turbo has no 12-bit decoder, so it is refused by name.
+REFUSED = {"CT_jpeg_extended_p2_4": "JPEG Extended"}
 
 
 @pytest.mark.parametrize("name", ts_cases())
