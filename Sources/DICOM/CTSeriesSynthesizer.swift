@@ -27,6 +27,8 @@ public enum CTSeriesSynthesizer {
         public var embedOverlayInPixelData = false
         public var studyInstanceUID: String = UIDGenerator.make()
         public var frameOfReferenceUID: String = UIDGenerator.make()
+        /// nil: a new series UID per call.
+        public var seriesInstanceUID: String? = nil
         public var studyDescription = "CT HEAD WO CONTRAST"
         public var seriesDescription = "HEAD NON-CONTRAST"
         public var seriesNumber = 2
@@ -109,7 +111,7 @@ public enum CTSeriesSynthesizer {
         }
 
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let seriesUID = UIDGenerator.make()
+        let seriesUID = options.seriesInstanceUID ?? UIDGenerator.make()
         let rowDir = g.direction[0], colDir = -g.direction[1]
         let normal = SIMD3(rowDir.y * colDir.z - rowDir.z * colDir.y, rowDir.z * colDir.x - rowDir.x * colDir.z, rowDir.x * colDir.y - rowDir.y * colDir.x)
         let nz = g.size.z
