@@ -220,7 +220,8 @@ public enum CTSeriesSynthesizer {
                 }
                 let bytes = DataSetWriter.part10(dataSet: ds, sopClassUID: ctImageStorage, sopInstanceUID: sopUID,
                                                  syntax: options.encoding.syntax)
-                let url = dir.appendingPathComponent(String(format: "%@%05d.dcm", options.filePrefix, k + 1))
+                let number = String(k + 1)
+                let url = dir.appendingPathComponent(options.filePrefix + String(repeating: "0", count: max(0, 5 - number.count)) + number + ".dcm")
                 do {
                     try AtomicFile.write(Data(bytes), to: url)
                     fOut[k] = url
