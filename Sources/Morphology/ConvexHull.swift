@@ -4,8 +4,9 @@ import ImageCore
 /// The convex hull of a mask, filled, in world space.
 ///
 /// The hull is approximated from outside by the polytope of its support planes in `directions`
-/// directions spread evenly over the sphere (a Fibonacci lattice): with 256 directions a 90 mm skull's
-/// hull is overestimated by under 0.6 mm. Support values come only from the first and last mask voxel
+/// directions spread evenly over the sphere (a Fibonacci lattice) plus the 26 directions of the voxel
+/// neighbourhood in world space (so boxes and slabs aligned with the patient axes come out exact):
+/// with 256 directions a 90 mm skull's hull is overestimated by under 0.6 mm. Support values come only from the first and last mask voxel
 /// of every row (the hull of a set is the hull of those), and each row's inside part is one interval
 /// of a line through a convex set, so filling costs O(rows x directions), not O(voxels x directions).
 /// Working in LPS millimetres makes the result correct on anisotropic and sheared (tilted) grids.
@@ -17,7 +18,7 @@ public enum ConvexHull {
         let a = g.affineLPS
         let cols = a.linearColumns
         let origin = a.translation
-        let units = fibonacciSphere(directions)
+        let units = fibonacciSphere(directions) + latticeDirections
         let rows = ny * nz
 
         // Row extremes, in world coordinates.
@@ -85,6 +86,16 @@ public enum ConvexHull {
         }
         return out
     }
+
+    /// The 26 unit vectors towards the neighbours of a voxel.
+    static let latticeDirections: [SIMD3<Double>] = {
+        var out = [SIMD3<Double>]()
+        for z in -1...1 { for y in -1...1 { for x in -1...1 where x != 0 || y != 0 || z != 0 {
+            let v = SIMD3(Double(x), Double(y), Double(z))
+            out.append(v / (v * v).sum().squareRoot())
+        } } }
+        return out
+    }()
 
     /// `n` nearly uniform unit vectors (golden-angle spiral).
     static func fibonacciSphere(_ n: Int) -> [SIMD3<Double>] {

@@ -50,79 +50,86 @@ struct SyntheticHead {
         return mul(rz, mul(ry, rx))
     }
 
-    /// HU and intracranial flag at a head-coordinate point.
-    func tissue(_ p: SIMD3<Double>) -> (hu: Double, brain: Bool) {
+    /// HU, intracranial flag and whether the point is scalp.
+    func classify(_ p: SIMD3<Double>) -> (hu: Double, brain: Bool, scalp: Bool) {
         let b = Self.brainSemiAxes
         func ell(_ d: Double) -> Double { let q = p / (b + d); return (q * q).sum() }
         let rIn = ell(3), rOut = ell(10)
         let intracranial = rIn <= 1
         if intracranial {
             let v = SIMD3(abs(p.x) - 9, p.y + 5, p.z - 8) / SIMD3(6, 25, 9)
-            if (v * v).sum() <= 1 { return (6, true) }
-            if ell(-14) <= 1 { return (26, true) }
-            if ell(0) <= 1 { return (32, true) }
-            return (8, true)
+            if (v * v).sum() <= 1 { return (6, true, false) }
+            if ell(-14) <= 1 { return (26, true, false) }
+            if ell(0) <= 1 { return (32, true, false) }
+            return (8, true, false)
         }
         let canalAxis = (p.x * p.x + (p.y - 10) * (p.y - 10)).squareRoot()
         let inForamen = canalAxis < 16 && p.z < 0
         if rOut <= 1 && !inForamen {
             if let f = flapDirection {
                 let u = f / (f * f).sum().squareRoot()
-                if (p * u).sum() / max((p * p).sum().squareRoot(), 1e-9) > flapCosine { return (30, true) } // herniated brain
+                if (p * u).sum() / max((p * p).sum().squareRoot(), 1e-9) > flapCosine { return (30, true, false) } // herniated brain
             }
             let mid = abs((rIn * rOut).squareRoot() - 1) < 0.02
-            return (mid ? 700 : 1300, false)
+            return (mid ? 700 : 1300, false, false)
         }
         if p.z < -20 && canalAxis < 12 {
-            if canalAxis < 6 { return (30, false) }   // cord
-            return (rOut <= 1 ? 8 : 8, false)       // CSF in the canal
+            if canalAxis < 6 { return (30, false, false) }   // cord
+            return (8, false, false)   // CSF in the canal
         }
-        if p.z < -b.z - 12 && canalAxis < 22 && ((p.x / 45) * (p.x / 45) + ((p.y - 15) / 45) * ((p.y - 15) / 45)) < 1 { return (900, false) }
-        if ell(16) <= 1 { return (40, false) }
-        if p.z < -30 && ((p.x / 45) * (p.x / 45) + ((p.y - 15) / 45) * ((p.y - 15) / 45)) < 1 { return (40, false) }
+        if p.z < -b.z - 12 && canalAxis < 22 && ((p.x / 45) * (p.x / 45) + ((p.y - 15) / 45) * ((p.y - 15) / 45)) < 1 { return (900, false, false) }
+        if ell(16) <= 1 { return (40, false, true) }
+        if p.z < -30 && ((p.x / 45) * (p.x / 45) + ((p.y - 15) / 45) * ((p.y - 15) / 45)) < 1 { return (40, false, false) }
         for sx in [-32.0, 32.0] {
             let e = SIMD3(p.x - sx, p.y + b.y + 8, p.z + 20)
-            if (e * e).sum() < 144 { return (10, false) }
+            if (e * e).sum() < 144 { return (10, false, false) }
         }
-        return (-1000, false)
+        return (-1000, false, false)
     }
 
-    /// The CT and the true brain mask (voxels at least half intracranial).
-    func render() -> (ct: Volume<Float>, truth: BinaryMask) {
+    /// The CT, the true brain mask (voxels at least half intracranial) and the scalp (voxels at
+    /// least half scalp), where a leaking mask would go.
+    func render() -> (ct: Volume<Float>, truth: BinaryMask, scalp: BinaryMask) {
         let g = geometry
         let a = g.affineLPS
         let r = rotation
+        let r0 = r[0], r1 = r[1], r2 = r[2]
         let sub = subsamples
         let nSub = Double(sub.x * sub.y * sub.z)
         var ct = Volume<Float>(geometry: g)
         var truth = BinaryMask.emptyMask(g)
+        var scalp = BinaryMask.emptyMask(g)
         let tableY = Self.brainSemiAxes.y + 17
         let n = g.voxelCount
         ct.data.withUnsafeMutableBufferPointer { cb in
             truth.data.withUnsafeMutableBufferPointer { tb in
-                let cb = cb, tb = tb
+              scalp.data.withUnsafeMutableBufferPointer { sb in
+                let cb = cb, tb = tb, sb = sb
                 parallelChunks(n, minChunk: 2048) { range in
                     for v in range {
                         let i = v % size.x, j = (v / size.x) % size.y, k = v / (size.x * size.y)
-                        var hu = 0.0, inside = 0.0
+                        var hu = 0.0, inside = 0.0, onScalp = 0.0
                         for c in 0..<sub.z { for bq in 0..<sub.y { for aq in 0..<sub.x {
                             let off = (SIMD3(Double(aq), Double(bq), Double(c)) + 0.5) / SIMD3<Double>(sub) - 0.5
                             let w = a.apply(SIMD3(Double(i), Double(j), Double(k)) + off)
                             // head = R^T w
-                            let h = SIMD3((0..<3).map { col in r[0][col] * w.x + r[1][col] * w.y + r[2][col] * w.z })
-                            var t = tissue(h)
+                            let h = r0 * w.x + r1 * w.y + r2 * w.z
+                            var t = classify(h)
                             if table && t.hu <= -1000 && w.y > tableY && w.y < tableY + 10 { t.hu = 90 }
                             hu += t.hu
                             if t.brain { inside += 1 }
+                            if t.scalp { onScalp += 1 }
                         } } }
                         cb[v] = Float(hu / nSub)
                         tb[v] = inside / nSub >= 0.5 ? 1 : 0
+                        sb[v] = onScalp / nSub >= 0.5 ? 1 : 0
                     }
                 }
+              }
             }
         }
         var rng = SplitMix(seed: seed)
         if noiseHU > 0 { for v in 0..<n { ct.data[v] += Float(noiseHU * rng.normal()) } }
-        return (ct, truth)
+        return (ct, truth, scalp)
     }
 }

@@ -1,3 +1,4 @@
+import XCTest
 import ImageCore
 import Morphology
 
@@ -38,5 +39,18 @@ enum Shapes {
         var m = BinaryMask.emptyMask(g)
         for k in lo.z...hi.z { for j in lo.y...hi.y { for i in lo.x...hi.x { m[i, j, k] = 1 } } }
         return m
+    }
+}
+
+/// Mask equality that reports how many voxels differ instead of printing both volumes.
+func assertSameMask(_ a: @autoclosure () throws -> BinaryMask, _ b: BinaryMask, _ message: String = "",
+                    file: StaticString = #filePath, line: UInt = #line) {
+    do {
+        let x = try a()
+        XCTAssertEqual(x.geometry, b.geometry, "grids differ " + message, file: file, line: line)
+        let differing = zip(x.data, b.data).filter { ($0 != 0) != ($1 != 0) }.count
+        XCTAssertEqual(differing, 0, "\(differing) voxels differ (\(x.insideCount) vs \(b.insideCount) inside) " + message, file: file, line: line)
+    } catch {
+        XCTFail("threw \(error)", file: file, line: line)
     }
 }
