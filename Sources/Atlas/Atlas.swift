@@ -1,1 +1,0 @@
-// Atlas module: see docs/ARCHITECTURE.md for what it holds.
