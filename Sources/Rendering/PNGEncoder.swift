@@ -16,23 +16,27 @@ public enum PNGEncoder {
         guard pixels.count == rowBytes * height else {
             throw RenderingError.invalidImage("\(pixels.count) bytes for a \(width)x\(height) \(colorType) image, expected \(rowBytes * height)")
         }
-        var filtered = [UInt8]()
-        filtered.reserveCapacity((rowBytes + 1) * height)
-        var candidate = [UInt8]()
-        candidate.reserveCapacity(rowBytes)
-        for y in 0..<height {
-            let row = pixels[(y * rowBytes)..<((y + 1) * rowBytes)]
-            let previous = y > 0 ? pixels[((y - 1) * rowBytes)..<(y * rowBytes)] : nil
-            var best: (filter: PNGFilter, bytes: [UInt8], cost: Int)? = nil
-            for filter in PNGFilter.allCases {
-                candidate.removeAll(keepingCapacity: true)
-                filter.apply(row, previous: previous, bpp: colorType.channels, into: &candidate)
-                // Bytes are read as signed deltas: small magnitudes compress best.
-                let cost = candidate.reduce(0) { $0 + abs(Int(Int8(bitPattern: $1))) }
-                if best == nil || cost < best!.cost { best = (filter, candidate, cost) }
+        var filtered = [UInt8](repeating: 0, count: (rowBytes + 1) * height)
+        var candidate = [UInt8](repeating: 0, count: rowBytes)
+        var best = [UInt8](repeating: 0, count: rowBytes)
+        pixels.withUnsafeBufferPointer { px in
+            for y in 0..<height {
+                var bestFilter = PNGFilter.none, bestCost = Int.max
+                for filter in PNGFilter.allCases {
+                    // Bytes are read as signed deltas: small magnitudes compress best.
+                    let cost = candidate.withUnsafeMutableBufferPointer {
+                        filter.apply(px, start: y * rowBytes, rowBytes: rowBytes, hasPrevious: y > 0, bpp: colorType.channels, into: $0)
+                    }
+                    if cost < bestCost {
+                        bestCost = cost
+                        bestFilter = filter
+                        swap(&best, &candidate)
+                    }
+                }
+                let o = y * (rowBytes + 1)
+                filtered[o] = bestFilter.rawValue
+                filtered.replaceSubrange((o + 1)...(o + rowBytes), with: best)
             }
-            filtered.append(best!.filter.rawValue)
-            filtered.append(contentsOf: best!.bytes)
         }
 
         var header = [UInt8]()

@@ -24,15 +24,20 @@ enum PNGFilter: UInt8, CaseIterable {
         }
     }
 
-    /// Filters one row. `previous` is the unfiltered row above (zeros for the first row); `bpp` is bytes per pixel.
-    func apply(_ row: ArraySlice<UInt8>, previous: ArraySlice<UInt8>?, bpp: Int, into out: inout [UInt8]) {
-        let r = Array(row)
-        let p = previous.map(Array.init) ?? [UInt8](repeating: 0, count: r.count)
-        for x in 0..<r.count {
-            let a = x >= bpp ? Int(r[x - bpp]) : 0
-            let c = x >= bpp ? Int(p[x - bpp]) : 0
-            out.append(UInt8(truncatingIfNeeded: Int(r[x]) - predict(a, Int(p[x]), c)))
+    /// Filters the row of `rowBytes` bytes starting at `start` in `pixels` (the row above, if any, starts
+    /// `rowBytes` earlier) into `out`, returning the sum of absolute signed filtered bytes (the encoder's cost).
+    func apply(_ pixels: UnsafeBufferPointer<UInt8>, start: Int, rowBytes: Int, hasPrevious: Bool, bpp: Int,
+               into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var cost = 0
+        for x in 0..<rowBytes {
+            let a = x >= bpp ? Int(pixels[start + x - bpp]) : 0
+            let b = hasPrevious ? Int(pixels[start - rowBytes + x]) : 0
+            let c = hasPrevious && x >= bpp ? Int(pixels[start - rowBytes + x - bpp]) : 0
+            let v = UInt8(truncatingIfNeeded: Int(pixels[start + x]) - predict(a, b, c))
+            out[x] = v
+            cost += abs(Int(Int8(bitPattern: v)))
         }
+        return cost
     }
 
     /// Reverses the filter in place on `row` (already holding filtered bytes), given the reconstructed row above.

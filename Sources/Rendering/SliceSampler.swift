@@ -9,8 +9,8 @@ public struct SliceSampler: Sendable {
     public let width: Int
     public let height: Int
     /// Display column -> voxel column, display row -> voxel row (both in display order).
-    let columnOf: [Int]
-    let rowOf: [Int]
+    @usableFromInline let columnOf: [Int]
+    @usableFromInline let rowOf: [Int]
 
     /// `pixelSize` defaults to the finer in-plane spacing, so no voxel is skipped.
     public init(plane: AxialPlane, pixelSize: Double? = nil) throws {
@@ -34,6 +34,7 @@ public struct SliceSampler: Sendable {
     }
 
     /// Display pixels of slice `slice` (display order, inferior to superior), row-major from the top-left.
+    @inlinable
     public func sample<V: VoxelType>(_ volume: Volume<V>, slice: Int) throws -> [V] {
         guard volume.geometry.size == plane.geometry.size else {
             throw RenderingError.invalidArgument("volume size \(volume.size) differs from the plane's \(plane.geometry.size)")
