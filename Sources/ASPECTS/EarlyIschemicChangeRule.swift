@@ -34,7 +34,7 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
 
     /// The rule as calibrated with `ThresholdCalibration.run()` (its default seed and case count);
     /// `deepstroke score --calibrate` prints the figures again. See docs/aspects.md.
-    public static let calibrated = try! EarlyIschemicChangeRule(thresholdHU: 2.54, minimumZ: defaultMinimumZ, nullSpreadHU: 0.91)
+    public static let calibrated = try! EarlyIschemicChangeRule(thresholdHU: 2.55, minimumZ: defaultMinimumZ, nullSpreadHU: 0.91)
 
     public func call(_ asymmetry: Asymmetry?) -> RegionCall {
         guard let a = asymmetry else {
