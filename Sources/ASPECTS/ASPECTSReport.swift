@@ -61,7 +61,7 @@ public struct ASPECTSReport {
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw ASPECTSError.output("cannot create folder \(directory.path): \(error.localizedDescription)")
+            throw ASPECTSError.output("cannot create folder \(directory.path) (a file in the way, or no permission?)")
         }
         return try encoded.map { item in
             let url = directory.appendingPathComponent(item.name)

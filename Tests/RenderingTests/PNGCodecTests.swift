@@ -79,3 +79,51 @@ final class PNGCodecTests: XCTestCase {
         XCTAssertThrowsError(try PNGDecoder.decode(Data("not a png".utf8)))
     }
 }
+
+/// PNG row unfiltering written out independently of the codec (PNG spec 9.2-9.4), to check the encoder's
+/// IDAT without going through `PNGDecoder`.
+final class PNGIndependentDecodeTests: XCTestCase {
+    func unfilter(_ raw: [UInt8], width: Int, height: Int, bpp: Int) -> [UInt8] {
+        let stride = width * bpp
+        var out = [UInt8](), prev = [Int](repeating: 0, count: stride)
+        for y in 0..<height {
+            let f = raw[y * (stride + 1)]
+            var cur = [Int](repeating: 0, count: stride)
+            for x in 0..<stride {
+                let v = Int(raw[y * (stride + 1) + 1 + x])
+                let a = x >= bpp ? cur[x - bpp] : 0, b = prev[x], c = x >= bpp ? prev[x - bpp] : 0
+                let p = a + b - c
+                let paeth = abs(p - a) <= abs(p - b) && abs(p - a) <= abs(p - c) ? a : (abs(p - b) <= abs(p - c) ? b : c)
+                let pred = [0, a, b, (a + b) / 2, paeth][Int(f)]
+                cur[x] = (v + pred) & 0xFF
+            }
+            out += cur.map { UInt8($0) }
+            prev = cur
+        }
+        return out
+    }
+
+    func testIDATUnfiltersToThePixels() throws {
+        for (ct, w, h) in [(PNGColorType.grey, 33, 17), (.rgb, 21, 12)] {
+            var rng: UInt64 = 12345
+            let px: [UInt8] = (0..<(w * h * ct.channels)).map { n in
+                rng = rng &* 6364136223846793005 &+ 1442695040888963407
+                return n / (w * ct.channels) % 3 == 0 ? UInt8(truncatingIfNeeded: rng >> 58) : UInt8(truncatingIfNeeded: n * 7 / 5)
+            }
+            let png = [UInt8](try PNGEncoder.encode(pixels: px, width: w, height: h, colorType: ct))
+            XCTAssertEqual(Array(png[12..<16]), Array("IHDR".utf8))
+            XCTAssertEqual(png[24], 8)
+            XCTAssertEqual(png[25], ct.rawValue)
+            var pos = 8, idat = [UInt8]()
+            while pos < png.count {
+                let len = Int(png[pos]) << 24 | Int(png[pos + 1]) << 16 | Int(png[pos + 2]) << 8 | Int(png[pos + 3])
+                let crc = UInt32(png[pos + 8 + len]) << 24 | UInt32(png[pos + 9 + len]) << 16 | UInt32(png[pos + 10 + len]) << 8 | UInt32(png[pos + 11 + len])
+                XCTAssertEqual(crc, Zlib.crc32(Array(png[(pos + 4)..<(pos + 8 + len)])))
+                if String(decoding: png[(pos + 4)..<(pos + 8)], as: UTF8.self) == "IDAT" { idat += png[(pos + 8)..<(pos + 8 + len)] }
+                pos += 12 + len
+            }
+            let raw = try Zlib.inflate(idat, expectedSize: (w * ct.channels + 1) * h)
+            XCTAssertEqual(unfilter(raw, width: w, height: h, bpp: ct.channels), px, "\(ct)")
+        }
+    }
+}
