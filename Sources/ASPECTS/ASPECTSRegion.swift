@@ -30,6 +30,12 @@ public struct ASPECTSRegion: Equatable, Hashable, Sendable, CustomStringConverti
         self.init(code: n + 1 + (hemisphere == .left ? 10 : 0))
     }
 
+    /// The region of 11-class index `classIndex` (1...10) on `hemisphere`.
+    public init?(classIndex: Int, hemisphere: Hemisphere) {
+        guard (1...10).contains(classIndex) else { return nil }
+        self.init(code: classIndex + (hemisphere == .left ? 10 : 0))
+    }
+
     /// All 20 regions, right hemisphere first.
     public static let all: [ASPECTSRegion] = (1...20).map { ASPECTSRegion(code: $0)! }
 

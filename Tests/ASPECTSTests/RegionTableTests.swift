@@ -20,9 +20,11 @@ final class RegionTableTests: XCTestCase {
             XCTAssertEqual(r.classIndex, r.mirror.classIndex)
             XCTAssertTrue((1...10).contains(r.classIndex))
             XCTAssertEqual(ASPECTSRegion(name: r.name.lowercased(), hemisphere: r.hemisphere), r)
+            XCTAssertEqual(ASPECTSRegion(classIndex: r.classIndex, hemisphere: r.hemisphere), r)
         }
         XCTAssertEqual(ASPECTSRegion.all.filter(\.isSupraganglionic).map(\.name), ["M4", "M5", "M6", "M4", "M5", "M6"])
         XCTAssertEqual(ASPECTSRegion.regions(of: .left).map(\.code), Array(11...20))
         XCTAssertNil(ASPECTSRegion(name: "M7", hemisphere: .left))
+        XCTAssertNil(ASPECTSRegion(classIndex: 0, hemisphere: .left))
     }
 }
