@@ -7,9 +7,10 @@ enum NIfTIWriter {
     /// - Parameters:
     ///   - storedAsIs: the values already are the stored values; `options.scaling` only goes into the
     ///     header (used when re-writing an image read from a file).
-    ///   - affineRAS: the exact affine to store; defaults to the geometry's.
+    ///   - transformsFrom: a header whose sform, qform and voxel sizes are copied field for field instead
+    ///     of being derived from the geometry, so re-writing a file reproduces its affine bit for bit.
     static func write<T: VoxelType>(_ volume: Volume<T>, to url: URL, options: NIfTIWriteOptions,
-                                    storedAsIs: Bool = false, affineRAS: Matrix4? = nil) throws {
+                                    storedAsIs: Bool = false, transformsFrom: NIfTIHeader? = nil) throws {
         let path = url.path
         guard hostIsLittleEndian else { throw NIfTIError.unsupported(file: path, problem: "writing on a big-endian machine") }
         guard options.version == 1 || options.version == 2 else {
@@ -25,11 +26,21 @@ enum NIfTIWriter {
         guard (1...9).contains(options.compressionLevel) else {
             throw NIfTIError.unsupported(file: path, problem: "gzip level \(options.compressionLevel); use 1 to 9")
         }
-        let affine = affineRAS ?? volume.geometry.affineRAS
+        let affine = volume.geometry.affineRAS
         guard affine.isFinite else {
             throw NIfTIError.invalidAffine(file: path, problem: "the volume's affine contains NaN or infinite values")
         }
-        let header = try makeHeader(volume, affine: affine, datatype: target, options: options, file: path)
+        var header = try makeHeader(volume, affine: affine, datatype: target, options: options, file: path)
+        if let src = transformsFrom {
+            (header.srowX, header.srowY, header.srowZ, header.sformCode) = (src.srowX, src.srowY, src.srowZ, src.sformCode)
+            (header.quaternB, header.quaternC, header.quaternD) = (src.quaternB, src.quaternC, src.quaternD)
+            (header.qoffsetX, header.qoffsetY, header.qoffsetZ, header.qformCode) = (src.qoffsetX, src.qoffsetY, src.qoffsetZ, src.qformCode)
+            header.pixdim.replaceSubrange(0...3, with: src.pixdim[0...3])
+            if src.spatialSize == volume.geometry.size && src.componentCount == volume.components {
+                header.dim = src.dim  // keep the layout of the 4th..7th dimensions (and their steps)
+                header.pixdim.replaceSubrange(4...7, with: src.pixdim[4...7])
+            }
+        }
         let compress = options.compressed ?? (url.pathExtension.lowercased() == "gz")
 
         let headerBytes = header.encode()
