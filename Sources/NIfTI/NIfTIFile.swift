@@ -30,7 +30,6 @@ public enum NIfTIFile {
         if h.scaling == nil, let stored = NIfTIDatatype(for: T.self), stored == h.datatype {
             // The common case (float32 file read as Float): inflate straight into the volume's buffer.
             let values = try reader.readArray(T.self, count: reader.elementCount)
-            try reader.source.finish()
             return try Volume(geometry: g.geometry, components: h.componentCount, data: values)
         }
         let (data, components) = try reader.readData()

@@ -23,8 +23,8 @@ enum NIfTIWriter {
         if let s = options.scaling, !(s.slope.isFinite && s.slope != 0 && s.intercept.isFinite) {
             throw NIfTIError.unsupported(file: path, problem: "scaling slope \(s.slope), intercept \(s.intercept): the slope must be finite and non-zero, the intercept finite")
         }
-        guard (1...9).contains(options.compressionLevel) else {
-            throw NIfTIError.unsupported(file: path, problem: "gzip level \(options.compressionLevel); use 1 to 9")
+        guard (1...12).contains(options.compressionLevel) else {
+            throw NIfTIError.unsupported(file: path, problem: "gzip level \(options.compressionLevel); use 1 to 12")
         }
         let affine = volume.geometry.affineRAS
         guard affine.isFinite else {
@@ -53,7 +53,7 @@ enum NIfTIWriter {
                 defer { if !closed { close(fd) } }
                 try headerBytes.withUnsafeBytes { head in
                     if compress {
-                        try GzipWriter.write(segments: [head, payload], to: fd, level: options.compressionLevel, path: path)
+                        try WholeBufferGzip.write(segments: [head, payload], to: fd, level: options.compressionLevel, path: path)
                     } else {
                         try FileDescriptor.writeAll(fd, head.baseAddress!, head.count, path: path)
                         try FileDescriptor.writeAll(fd, payload.baseAddress!, payload.count, path: path)
