@@ -44,7 +44,7 @@ enum NIfTIWriter {
         let compress = options.compressed ?? (url.pathExtension.lowercased() == "gz")
 
         let headerBytes = header.encode()
-        let scaling: VoxelScaling = storedAsIs ? .none : (options.scaling.map { .inverse($0.slope, $0.intercept) } ?? .none)
+        let scaling: VoxelScaling = storedAsIs ? .none : (options.scaling.map { .inverse(slope: $0.slope, intercept: $0.intercept) } ?? .none)
         try withStoredBytes(volume.data, as: target, scaling: scaling) { payload in
             try AtomicFile.write(to: url) { tmp in
                 let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -102,13 +102,6 @@ enum NIfTIWriter {
     }
 }
 
-/// How values map to stored values on writing.
-enum VoxelScaling {
-    case none
-    /// stored = (value - intercept) / slope
-    case inverse(Double, Double)
-}
-
 /// Hands `body` the bytes to store: the volume's own buffer when the type already matches (no copy),
 /// otherwise a converted temporary array.
 private func withStoredBytes<T: VoxelType>(_ values: [T], as target: NIfTIDatatype, scaling: VoxelScaling,
@@ -118,22 +111,7 @@ private func withStoredBytes<T: VoxelType>(_ values: [T], as target: NIfTIDataty
         return
     }
     func convert<S: VoxelType>(_: S.Type) throws {
-        let stored: [S]
-        switch scaling {
-        case .none:
-            stored = convertVoxels(values, to: S.self, scaling: nil)
-        case .inverse(let slope, let inter):
-            stored = [S](unsafeUninitializedCapacity: values.count) { dst, initialized in
-                values.withUnsafeBufferPointer { src in
-                    let d = dst
-                    parallelChunks(src.count, minChunk: 1 << 16) { range in
-                        for n in range { d[n] = S(clampingDouble: (src[n].doubleValue - inter) / slope) }
-                    }
-                }
-                initialized = values.count
-            }
-        }
-        try stored.withUnsafeBytes(body)
+        try convertVoxels(values, to: S.self, scaling: scaling).withUnsafeBytes(body)
     }
     switch target {
     case .uint8, .rgb24: try convert(UInt8.self)
