@@ -38,13 +38,18 @@ public struct GridSampler<Voxel: VoxelType> {
         x >= -0.5 && y >= -0.5 && z >= -0.5 && x <= upper.x && y <= upper.y && z <= upper.z
     }
 
-    /// Lower corner index (clamped to -1...n-1 so the +1 neighbour stays meaningful) and fraction.
+    /// Lower corner index (clamped to -1...n so every neighbour index stays small) and fraction.
+    /// Fractions within 1e-6 of 0 or 1 snap to the voxel centre, so points that land on centres up
+    /// to the rounding of a chain of affines read the voxel exactly.
     @inlinable @inline(__always)
     static func split(_ x: Double, _ n: Int) -> (Int, Float) {
         // Comparisons written so NaN lands on -1.
         let c = x >= -1 ? (x <= Double(n) ? x : Double(n)) : -1
         let f = c.rounded(.down)
-        return (Int(f), Float(c - f))
+        let t = c - f
+        if t < 1e-6 { return (Int(f), 0) }
+        if t > 1 - 1e-6 { return (Int(f) + 1, 0) }
+        return (Int(f), Float(t))
     }
 
     @inlinable @inline(__always)
