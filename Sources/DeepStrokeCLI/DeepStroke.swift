@@ -7,7 +7,7 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: []
+        subcommands: [Bench.self]
     )
 }
 

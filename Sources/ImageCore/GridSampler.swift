@@ -1,8 +1,8 @@
 /// Samples a scalar voxel grid held in a raw buffer at continuous indices.
 ///
 /// This is the shared interpolation kernel: the resampler walks output rows with it, and the
-/// registration code calls it per displacement-field voxel. It holds an unowned pointer, so create it
-/// inside `withUnsafeBufferPointer` and do not let it escape.
+/// registration code can call it per displacement-field voxel. It holds an unowned pointer, so create
+/// it inside `withUnsafeBufferPointer` and do not let it escape.
 ///
 /// Conventions every method shares:
 /// - The *domain* is the union of the voxel footprints, `[-0.5, n - 0.5]` along each axis (ITK's
@@ -11,7 +11,16 @@
 ///   (scipy's `mode='nearest'`), so a point half a voxel outside the first centre reads the edge value.
 /// - `cubicBSpline` reads B-spline *coefficients* (see `BSpline`) mirrored at the edges, which is
 ///   scipy's `mode='mirror'`.
-/// - Coordinates that are NaN or far outside are clamped first, so no call can read out of bounds.
+/// - Fractions within 1e-6 voxel of a centre snap to it, so points that land on voxel centres up to
+///   the rounding of a chain of affines read the voxel exactly.
+/// - The checked methods clamp any coordinate (NaN included) first, so they never read out of
+///   bounds. The `...Interior` variants skip all clamping for speed; the caller guarantees every
+///   coordinate lies in `interiorRange(for:)` of its axis.
+/// Which voxels around a point an unchecked (`...Interior`) read touches.
+public enum InterpolationStencil: Sendable {
+    case nearest, linear, cubic
+}
+
 @frozen
 public struct GridSampler<Voxel: VoxelType> {
     public let base: UnsafePointer<Voxel>
@@ -32,28 +41,68 @@ public struct GridSampler<Voxel: VoxelType> {
         upper = SIMD3<Double>(size &- 1) + 0.5
     }
 
+    /// Coordinates along an axis of `n` voxels for which the `...Interior` variant of `stencil` reads
+    /// only voxels of the grid. Empty (lower > upper) when the axis is too short.
+    @inlinable
+    public static func interiorRange(for stencil: InterpolationStencil, count n: Int) -> (lower: Double, upper: Double) {
+        // The 1e-3 margin keeps the snap-to-centre rule from stepping past the last voxel.
+        switch stencil {
+        case .nearest: return (-0.5, Double(n) - 0.501)
+        case .linear: return (0, Double(n) - 1.001)
+        case .cubic: return (1, Double(n) - 2.001)
+        }
+    }
+
     /// True when the continuous index lies in the grid's footprint `[-0.5, n - 0.5]` on every axis.
     @inlinable @inline(__always)
     public func contains(_ x: Double, _ y: Double, _ z: Double) -> Bool {
         x >= -0.5 && y >= -0.5 && z >= -0.5 && x <= upper.x && y <= upper.y && z <= upper.z
     }
 
-    /// Lower corner index (clamped to -1...n so every neighbour index stays small) and fraction.
-    /// Fractions within 1e-6 of 0 or 1 snap to the voxel centre, so points that land on centres up
-    /// to the rounding of a chain of affines read the voxel exactly.
+    // MARK: index arithmetic
+
+    /// Floor and fraction of a coordinate known to be >= -1 (truncation of c + 1 is floor, which
+    /// avoids a libm call on baseline x86-64), with the snap-to-centre rule.
+    @inlinable @inline(__always)
+    static func floorFraction(_ c: Double) -> (Int, Float) {
+        let i = Int(c + 1) - 1
+        let t = c - Double(i)
+        if t < 1e-6 { return (i, 0) }
+        if t > 1 - 1e-6 { return (i + 1, 0) }
+        return (i, Float(t))
+    }
+
+    /// Floor and fraction after clamping to [-1, n] (NaN lands on -1).
     @inlinable @inline(__always)
     static func split(_ x: Double, _ n: Int) -> (Int, Float) {
-        // Comparisons written so NaN lands on -1.
-        let c = x >= -1 ? (x <= Double(n) ? x : Double(n)) : -1
-        let f = c.rounded(.down)
-        let t = c - f
-        if t < 1e-6 { return (Int(f), 0) }
-        if t > 1 - 1e-6 { return (Int(f) + 1, 0) }
-        return (Int(f), Float(t))
+        floorFraction(x >= -1 ? (x <= Double(n) ? x : Double(n)) : -1)
     }
 
     @inlinable @inline(__always)
     static func clampIndex(_ i: Int, _ n: Int) -> Int { i < 0 ? 0 : (i >= n ? n - 1 : i) }
+
+    /// Offsets of the 8 trilinear neighbours and the fractions.
+    public typealias Corners = (i0: Int, i1: Int, j0: Int, j1: Int, k0: Int, k1: Int, t: SIMD3<Float>)
+
+    /// Corners with edge-clamped indices, valid for any point.
+    @inlinable @inline(__always)
+    func corners(_ x: Double, _ y: Double, _ z: Double) -> Corners {
+        let (ix, tx) = Self.split(x, size.x), (iy, ty) = Self.split(y, size.y), (iz, tz) = Self.split(z, size.z)
+        return (Self.clampIndex(ix, size.x), Self.clampIndex(ix + 1, size.x),
+                Self.clampIndex(iy, size.y) * rowStride, Self.clampIndex(iy + 1, size.y) * rowStride,
+                Self.clampIndex(iz, size.z) * sliceStride, Self.clampIndex(iz + 1, size.z) * sliceStride,
+                SIMD3(tx, ty, tz))
+    }
+
+    /// Corners without clamping; the point must be in the linear interior range.
+    @inlinable @inline(__always)
+    func interiorCorners(_ x: Double, _ y: Double, _ z: Double) -> Corners {
+        let (ix, tx) = Self.floorFraction(x), (iy, ty) = Self.floorFraction(y), (iz, tz) = Self.floorFraction(z)
+        let j0 = iy * rowStride, k0 = iz * sliceStride
+        return (ix, ix + 1, j0, j0 + rowStride, k0, k0 + sliceStride, SIMD3(tx, ty, tz))
+    }
+
+    // MARK: nearest
 
     /// The voxel whose centre is closest (halves round up), edge-clamped.
     @inlinable @inline(__always)
@@ -62,23 +111,25 @@ public struct GridSampler<Voxel: VoxelType> {
         return base[Self.clampIndex(k, size.z) * sliceStride + Self.clampIndex(j, size.y) * rowStride + Self.clampIndex(i, size.x)]
     }
 
-    /// Offsets of the 8 neighbours (edge-clamped) and the trilinear fractions.
     @inlinable @inline(__always)
-    func corners(_ x: Double, _ y: Double, _ z: Double)
-        -> (i0: Int, i1: Int, j0: Int, j1: Int, k0: Int, k1: Int, t: SIMD3<Float>) {
-        let (ix, tx) = Self.split(x, size.x), (iy, ty) = Self.split(y, size.y), (iz, tz) = Self.split(z, size.z)
-        return (Self.clampIndex(ix, size.x), Self.clampIndex(ix + 1, size.x),
-                Self.clampIndex(iy, size.y) * rowStride, Self.clampIndex(iy + 1, size.y) * rowStride,
-                Self.clampIndex(iz, size.z) * sliceStride, Self.clampIndex(iz + 1, size.z) * sliceStride,
-                SIMD3(tx, ty, tz))
+    public func nearestInterior(_ x: Double, _ y: Double, _ z: Double) -> Voxel {
+        let i = Self.floorFraction(x + 0.5).0, j = Self.floorFraction(y + 0.5).0, k = Self.floorFraction(z + 0.5).0
+        return base[k * sliceStride + j * rowStride + i]
     }
 
+    // MARK: label vote
+
     /// Label-safe interpolation: the neighbour label with the largest summed trilinear weight.
-    /// Ties go to the label met first in the order (i0,j0,k0), (i1,j0,k0), (i0,j1,k0), ... so the result
-    /// is deterministic. Never returns a value that is not one of the 8 neighbours.
+    /// Ties go to the label met first in the order (i0,j0,k0), (i1,j0,k0), (i0,j1,k0), ... so the
+    /// result is deterministic. Never returns a value that is not one of the 8 neighbours.
+    @inlinable @inline(__always)
+    public func labelVote(_ x: Double, _ y: Double, _ z: Double) -> Voxel { vote(corners(x, y, z)) }
+
+    @inlinable @inline(__always)
+    public func labelVoteInterior(_ x: Double, _ y: Double, _ z: Double) -> Voxel { vote(interiorCorners(x, y, z)) }
+
     @inlinable
-    public func labelVote(_ x: Double, _ y: Double, _ z: Double) -> Voxel {
-        let c = corners(x, y, z)
+    func vote(_ c: Corners) -> Voxel {
         let o = (c.k0 + c.j0, c.k0 + c.j1, c.k1 + c.j0, c.k1 + c.j1)
         let l0 = base[o.0 + c.i0], l1 = base[o.0 + c.i1], l2 = base[o.1 + c.i0], l3 = base[o.1 + c.i1]
         let l4 = base[o.2 + c.i0], l5 = base[o.2 + c.i1], l6 = base[o.3 + c.i0], l7 = base[o.3 + c.i1]
@@ -105,10 +156,17 @@ public struct GridSampler<Voxel: VoxelType> {
 }
 
 extension GridSampler where Voxel == Float {
+    // MARK: trilinear
+
     /// Trilinear interpolation with edge-clamped neighbours. Exact at voxel centres.
     @inlinable @inline(__always)
-    public func linear(_ x: Double, _ y: Double, _ z: Double) -> Float {
-        let c = corners(x, y, z)
+    public func linear(_ x: Double, _ y: Double, _ z: Double) -> Float { blend(corners(x, y, z)) }
+
+    @inlinable @inline(__always)
+    public func linearInterior(_ x: Double, _ y: Double, _ z: Double) -> Float { blend(interiorCorners(x, y, z)) }
+
+    @inlinable @inline(__always)
+    func blend(_ c: Corners) -> Float {
         let r00 = base + (c.k0 + c.j0), r01 = base + (c.k0 + c.j1), r10 = base + (c.k1 + c.j0), r11 = base + (c.k1 + c.j1)
         let t = c.t
         let a00 = r00[c.i0] + t.x * (r00[c.i1] - r00[c.i0])
@@ -119,6 +177,8 @@ extension GridSampler where Voxel == Float {
         let b1 = a10 + t.y * (a11 - a10)
         return b0 + t.z * (b1 - b0)
     }
+
+    // MARK: cubic B-spline
 
     /// Cubic B-spline weights for the four knots floor(x)-1 ... floor(x)+2 at fraction t.
     @inlinable @inline(__always)
@@ -142,14 +202,27 @@ extension GridSampler where Voxel == Float {
     @inlinable
     public func cubicBSpline(_ x: Double, _ y: Double, _ z: Double) -> Float {
         let (ix, tx) = Self.split(x, size.x), (iy, ty) = Self.split(y, size.y), (iz, tz) = Self.split(z, size.z)
-        let wx = Self.cubicWeights(tx), wy = Self.cubicWeights(ty), wz = Self.cubicWeights(tz)
-        let xs = SIMD4(Self.mirror(ix - 1, size.x), Self.mirror(ix, size.x), Self.mirror(ix + 1, size.x), Self.mirror(ix + 2, size.x))
+        return cubicSum(ix, iy, iz, SIMD3(tx, ty, tz), mirrored: true)
+    }
+
+    @inlinable @inline(__always)
+    public func cubicBSplineInterior(_ x: Double, _ y: Double, _ z: Double) -> Float {
+        let (ix, tx) = Self.floorFraction(x), (iy, ty) = Self.floorFraction(y), (iz, tz) = Self.floorFraction(z)
+        return cubicSum(ix, iy, iz, SIMD3(tx, ty, tz), mirrored: false)
+    }
+
+    /// The 4x4x4 tensor-product sum around (ix, iy, iz); `mirrored` folds indices back into the grid.
+    @inlinable @inline(__always)
+    func cubicSum(_ ix: Int, _ iy: Int, _ iz: Int, _ t: SIMD3<Float>, mirrored: Bool) -> Float {
+        let wx = Self.cubicWeights(t.x), wy = Self.cubicWeights(t.y), wz = Self.cubicWeights(t.z)
+        @inline(__always) func at(_ i: Int, _ n: Int) -> Int { mirrored ? Self.mirror(i, n) : i }
+        let xs = SIMD4(at(ix - 1, size.x), at(ix, size.x), at(ix + 1, size.x), at(ix + 2, size.x))
         var sum: Float = 0
         for c in 0..<4 {
-            let zOff = Self.mirror(iz - 1 + c, size.z) * sliceStride
+            let zOff = at(iz - 1 + c, size.z) * sliceStride
             var plane: Float = 0
             for b in 0..<4 {
-                let row = base + (zOff + Self.mirror(iy - 1 + b, size.y) * rowStride)
+                let row = base + (zOff + at(iy - 1 + b, size.y) * rowStride)
                 let v = SIMD4(row[xs[0]], row[xs[1]], row[xs[2]], row[xs[3]])
                 plane += wy[b] * (v * wx).sum()
             }

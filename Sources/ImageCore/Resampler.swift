@@ -85,8 +85,10 @@ public struct Resampler: Sendable {
         }
     }
 
-    /// Walks the output rows in parallel; each point inside the input's footprint gets the kernel's
-    /// value, the others `outside`. Generic over the kernel so each one is specialised and inlined.
+    /// Walks the output rows in parallel. Each row is split into the stretch whose points lie in the
+    /// kernel's interior (read without any clamping) and the ends, where each point is checked against
+    /// the footprint and read with clamped indices or given `outside`. Generic over the kernel so
+    /// each one is specialised and inlined.
     static func fill<K: SampleKernel>(_ input: Volume<K.Input>, map: Matrix4, geometry: Geometry,
                                       outside: K.Input, kernel: K) -> Volume<K.Input> {
         var out = Volume<K.Input>(geometry: geometry, components: input.components)
@@ -95,6 +97,10 @@ public struct Resampler: Sendable {
         let origin = map.translation
         let cols = map.linearColumns
         let step = cols[0]
+        var lo = SIMD3<Double>(), hi = SIMD3<Double>()
+        for a in 0..<3 {
+            (lo[a], hi[a]) = GridSampler<K.Input>.interiorRange(for: K.stencil, count: inSize[a])
+        }
         input.data.withUnsafeBufferPointer { src in
             out.data.withUnsafeMutableBufferPointer { dst in
                 let dstBase = dst.baseAddress!
@@ -106,9 +112,14 @@ public struct Resampler: Sendable {
                             let j = r % size.y, k = r / size.y
                             let p0 = origin + cols[1] * Double(j) + cols[2] * Double(k)
                             let row = plane + r * size.x
-                            for i in 0..<size.x {
+                            let fast = interiorSpan(p0, step, lo, hi, count: size.x)
+                            for i in 0..<size.x where i < fast.lowerBound || i >= fast.upperBound {
                                 let p = p0 + step * Double(i)
                                 row[i] = sampler.contains(p.x, p.y, p.z) ? kernel.sample(sampler, p.x, p.y, p.z) : outside
+                            }
+                            for i in fast {
+                                let p = p0 + step * Double(i)
+                                row[i] = kernel.sampleInterior(sampler, p.x, p.y, p.z)
                             }
                         }
                     }
@@ -116,6 +127,36 @@ public struct Resampler: Sendable {
             }
         }
         return out
+    }
+
+    /// The indices i of a row for which `p0 + step * i` lies within `lo...hi` on every axis, an
+    /// interval because the region is a box. Solved in closed form, then its ends are re-checked with
+    /// exactly the arithmetic of the fill loop (which is monotone in i), so rounding can only shrink it.
+    @inline(__always)
+    static func interiorSpan(_ p0: SIMD3<Double>, _ step: SIMD3<Double>, _ lo: SIMD3<Double>, _ hi: SIMD3<Double>,
+                             count: Int) -> Range<Int> {
+        var tLo = 0.0, tHi = Double(count - 1)
+        for a in 0..<3 {
+            if lo[a] > hi[a] { return 0..<0 }
+            let s = step[a]
+            if s == 0 {
+                if p0[a] < lo[a] || p0[a] > hi[a] { return 0..<0 }
+                continue
+            }
+            var u = (lo[a] - p0[a]) / s, v = (hi[a] - p0[a]) / s
+            if u > v { swap(&u, &v) }
+            tLo = Swift.max(tLo, u)
+            tHi = Swift.min(tHi, v)
+        }
+        guard tLo <= tHi else { return 0..<0 }
+        var first = Int(tLo.rounded(.up)), last = Int(tHi.rounded(.down))
+        @inline(__always) func inside(_ i: Int) -> Bool {
+            let p = p0 + step * Double(i)
+            return p.x >= lo.x && p.y >= lo.y && p.z >= lo.z && p.x <= hi.x && p.y <= hi.y && p.z <= hi.z
+        }
+        while first <= last && !inside(first) { first += 1 }
+        while last >= first && !inside(last) { last -= 1 }
+        return first <= last ? first..<(last + 1) : 0..<0
     }
 
     /// True when `map` moves no voxel of the grid by more than 1e-6 voxel.
@@ -142,21 +183,33 @@ extension Volume {
 /// A per-point interpolation rule, as a type so `Resampler.fill` is specialised for each.
 protocol SampleKernel {
     associatedtype Input: VoxelType
+    static var stencil: InterpolationStencil { get }
+    /// Any point inside the footprint.
     func sample(_ s: GridSampler<Input>, _ x: Double, _ y: Double, _ z: Double) -> Input
+    /// A point inside `interiorRange(for: stencil)` on every axis.
+    func sampleInterior(_ s: GridSampler<Input>, _ x: Double, _ y: Double, _ z: Double) -> Input
 }
 
 struct NearestKernel<V: VoxelType>: SampleKernel {
+    static var stencil: InterpolationStencil { .nearest }
     @inline(__always) func sample(_ s: GridSampler<V>, _ x: Double, _ y: Double, _ z: Double) -> V { s.nearest(x, y, z) }
+    @inline(__always) func sampleInterior(_ s: GridSampler<V>, _ x: Double, _ y: Double, _ z: Double) -> V { s.nearestInterior(x, y, z) }
 }
 
 struct LabelKernel<V: VoxelType>: SampleKernel {
+    static var stencil: InterpolationStencil { .linear }
     @inline(__always) func sample(_ s: GridSampler<V>, _ x: Double, _ y: Double, _ z: Double) -> V { s.labelVote(x, y, z) }
+    @inline(__always) func sampleInterior(_ s: GridSampler<V>, _ x: Double, _ y: Double, _ z: Double) -> V { s.labelVoteInterior(x, y, z) }
 }
 
 struct LinearKernel: SampleKernel {
+    static var stencil: InterpolationStencil { .linear }
     @inline(__always) func sample(_ s: GridSampler<Float>, _ x: Double, _ y: Double, _ z: Double) -> Float { s.linear(x, y, z) }
+    @inline(__always) func sampleInterior(_ s: GridSampler<Float>, _ x: Double, _ y: Double, _ z: Double) -> Float { s.linearInterior(x, y, z) }
 }
 
 struct CubicKernel: SampleKernel {
+    static var stencil: InterpolationStencil { .cubic }
     @inline(__always) func sample(_ s: GridSampler<Float>, _ x: Double, _ y: Double, _ z: Double) -> Float { s.cubicBSpline(x, y, z) }
+    @inline(__always) func sampleInterior(_ s: GridSampler<Float>, _ x: Double, _ y: Double, _ z: Double) -> Float { s.cubicBSplineInterior(x, y, z) }
 }

@@ -211,4 +211,49 @@ final class ResampleTests: XCTestCase {
         projective[3, 0] = 0.1
         XCTAssertThrowsError(try f.resampled(to: oblique, transform: projective))
     }
+
+    /// The resampler's unchecked interior path and its checked border path agree with calling the
+    /// public checked kernels point by point.
+    func testResamplerMatchesPointwiseCheckedKernels() throws {
+        let f = randomFloatVolume(oblique, seed: 9)
+        let labels = f.map { UInt8(clampingDouble: Double(($0 + 1) * 2)) }
+        let coefficients = BSpline.cubicCoefficients(f)
+        let output = Geometry(size: SIMD3(23, 19, 15), spacing: SIMD3(0.8, 0.9, 1.4), origin: SIMD3(-31, 11, 3),
+                              direction: compose(rotation(axis: SIMD3(0.5, 1, 0.1), angle: 0.3), oblique.direction))
+        for mode in Interpolation.allCases {
+            let resampler = Resampler(interpolation: mode, outsideValue: -3)
+            let map = try resampler.indexMap(from: oblique, to: output)
+            let out = try resampler.resample(f, to: output)
+            let outLabels = try resampler.resample(labels, to: output)
+            var inside = 0
+            f.data.withUnsafeBufferPointer { fb in
+                labels.data.withUnsafeBufferPointer { lb in
+                    coefficients.data.withUnsafeBufferPointer { cb in
+                        let sf = GridSampler(fb, size: oblique.size), sl = GridSampler(lb, size: oblique.size)
+                        let sc = GridSampler(cb, size: oblique.size)
+                        for k in 0..<15 { for j in 0..<19 { for i in 0..<23 {
+                            let p = map.apply(SIMD3(Double(i), Double(j), Double(k)))
+                            let n = (k * 19 + j) * 23 + i
+                            guard sf.contains(p.x, p.y, p.z) else {
+                                XCTAssertEqual(out.data[n], -3); continue
+                            }
+                            inside += 1
+                            switch mode {
+                            case .nearest:
+                                XCTAssertEqual(out.data[n], sf.nearest(p.x, p.y, p.z))
+                                XCTAssertEqual(outLabels.data[n], sl.nearest(p.x, p.y, p.z))
+                            case .label:
+                                XCTAssertEqual(outLabels.data[n], sl.labelVote(p.x, p.y, p.z))
+                            case .linear:
+                                XCTAssertEqual(out.data[n], sf.linear(p.x, p.y, p.z), accuracy: 1e-5)
+                            case .cubic:
+                                XCTAssertEqual(out.data[n], sc.cubicBSpline(p.x, p.y, p.z), accuracy: 1e-5)
+                            }
+                        } } }
+                    }
+                }
+            }
+            XCTAssertGreaterThan(inside, 2000)
+        }
+    }
 }
