@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import ImageCore
 
-/// Trilinear (or other) resampling of an n^3 volume into a rotated grid of the same size.
+/// Resampling of a volume (see --size, --spacing) into a rotated grid of the same size and spacing.
 struct BenchResample: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resample",

@@ -1,12 +1,12 @@
 import ArgumentParser
 import ImageCore
 
-/// Gaussian smoothing of an n^3 volume (1 mm voxels) with one sigma in mm.
+/// Gaussian smoothing of a volume (see --size, --spacing) with one sigma in mm on every axis.
 struct BenchSmooth: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "smooth", abstract: "Time Gaussian smoothing.")
 
     @OptionGroup var options: BenchOptions
-    @Option(help: "Gaussian sigma in mm (the volume has 1 mm voxels).")
+    @Option(help: "Gaussian sigma in mm (divided by --spacing per axis).")
     var sigma: Double = 2
 
     func run() throws {

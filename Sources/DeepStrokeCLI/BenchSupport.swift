@@ -6,8 +6,10 @@ import ImageCore
 struct BenchOptions: ParsableArguments {
     @Option(help: "Raw little-endian float32 volume (i fastest) to load; default: a synthetic volume.")
     var raw: String?
-    @Option(help: "Grid size n for an n x n x n volume.")
-    var size: Int = 256
+    @Option(help: "Grid size: n for n x n x n, or nx,ny,nz.")
+    var size: String = "256"
+    @Option(help: "Voxel spacing in mm: one value or sx,sy,sz.")
+    var spacing: String = "1"
     @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
     var threads: Int?
     @Option(help: "Timed repetitions; the best is reported.")
@@ -15,29 +17,43 @@ struct BenchOptions: ParsableArguments {
     @Option(help: "Write the result of the last run as raw float32 here.")
     var output: String?
 
+    /// Parses "a" or "a,b,c" into three values.
+    static func triple<T: LosslessStringConvertible>(_ text: String, _ name: String) throws -> SIMD3<T> where T: SIMDScalar {
+        let parts = text.split(separator: ",").map { T(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--\(name) needs one or three numbers, got '\(text)'")
+        }
+        return parts.count == 1 ? SIMD3(repeating: parts[0]!) : SIMD3(parts[0]!, parts[1]!, parts[2]!)
+    }
+
+    var gridSize: SIMD3<Int> { (try? Self.triple(size, "size")) ?? SIMD3(repeating: 0) }
+
     func validate() throws {
-        guard size >= 2, size <= 1024 else { throw ValidationError("--size must be within 2...1024") }
+        let n: SIMD3<Int> = try Self.triple(size, "size")
+        guard n.min() >= 1, n.max() <= 1024 else { throw ValidationError("--size must be within 1...1024 per axis") }
+        let s: SIMD3<Double> = try Self.triple(spacing, "spacing")
+        guard s.min() > 0, s.max().isFinite else { throw ValidationError("--spacing must be positive") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     /// Loads or synthesises the input volume (1 mm isotropic, identity direction).
     func volume() throws -> Volume<Float> {
-        let g = Geometry(size: SIMD3(repeating: size))
+        let g = Geometry(size: gridSize, spacing: try Self.triple(spacing, "spacing"))
         if let raw {
             let data = try Data(contentsOf: URL(fileURLWithPath: raw))
             guard data.count == g.voxelCount * 4 else {
-                throw ValidationError("\(raw) holds \(data.count) bytes, a \(size)^3 float32 volume needs \(g.voxelCount * 4)")
+                throw ValidationError("\(raw) holds \(data.count) bytes, a \(size) float32 volume needs \(g.voxelCount * 4)")
             }
             let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             return try Volume(geometry: g, data: values)
         }
         // Smooth structure plus noise, CT-like range.
-        let n = size
+        let nx = g.size.x, ny = g.size.y
         var state: UInt32 = 12345
         let values = (0..<g.voxelCount).map { idx -> Float in
             state = state &* 1664525 &+ 1013904223
-            let i = idx % n, j = (idx / n) % n, k = idx / (n * n)
+            let i = idx % nx, j = (idx / nx) % ny, k = idx / (nx * ny)
             return Float(sin(Double(i) * 0.05) * cos(Double(j) * 0.07) * 400 + Double(k)) + Float(state >> 20) * 0.01
         }
         return try Volume(geometry: g, data: values)
@@ -78,7 +94,7 @@ struct BenchOptions: ParsableArguments {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         var json: [String: Any] = [
-            "op": op, "size": size, "threads": Parallelism.threadCount,
+            "op": op, "size": [gridSize.x, gridSize.y, gridSize.z], "threads": Parallelism.threadCount,
             "seconds": timing.seconds.min()!, "all_seconds": timing.seconds, "cpu_seconds": timing.cpuSeconds,
             "peak_rss_mb": Double(usage.ru_maxrss) / 1024,
         ]
