@@ -45,7 +45,8 @@ struct BenchOptions: ParsableArguments {
             guard data.count == g.voxelCount * 4 else {
                 throw ValidationError("\(raw) holds \(data.count) bytes, a \(size) float32 volume needs \(g.voxelCount * 4)")
             }
-            let values = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+            var values = [Float](repeating: 0, count: g.voxelCount)
+            _ = values.withUnsafeMutableBytes { data.copyBytes(to: $0) }
             return try Volume(geometry: g, data: values)
         }
         // Smooth structure plus noise, CT-like range.

@@ -63,6 +63,9 @@ public struct Resampler: Sendable {
         guard geometry.size.x > 0, geometry.size.y > 0, geometry.size.z > 0 else {
             throw ImageCoreError.invalidGeometry("output dimensions must be positive, got \(geometry.size)")
         }
+        guard volume.size.x > 0, volume.size.y > 0, volume.size.z > 0 else {
+            throw ImageCoreError.invalidGeometry("the input volume is empty (\(volume.size.x)x\(volume.size.y)x\(volume.size.z))")
+        }
         if geometry.size == volume.size && Self.isIdentity(map, size: volume.size) {
             var same = volume
             same.geometry = geometry
@@ -91,7 +94,6 @@ public struct Resampler: Sendable {
     /// each one is specialised and inlined.
     static func fill<K: SampleKernel>(_ input: Volume<K.Input>, map: Matrix4, geometry: Geometry,
                                       outside: K.Input, kernel: K) -> Volume<K.Input> {
-        var out = Volume<K.Input>(geometry: geometry, components: input.components)
         let inCount = input.voxelCount, outCount = geometry.voxelCount
         let size = geometry.size, inSize = input.size
         let origin = map.translation
@@ -101,8 +103,9 @@ public struct Resampler: Sendable {
         for a in 0..<3 {
             (lo[a], hi[a]) = GridSampler<K.Input>.interiorRange(for: K.stencil, count: inSize[a])
         }
-        input.data.withUnsafeBufferPointer { src in
-            out.data.withUnsafeMutableBufferPointer { dst in
+        // Every output voxel is written below (each row is covered by its three stretches).
+        let data = [K.Input](unsafeUninitializedCapacity: outCount * input.components) { dst, initialised in
+            input.data.withUnsafeBufferPointer { src in
                 let dstBase = dst.baseAddress!
                 for c in 0..<input.components {
                     let sampler = GridSampler(UnsafeBufferPointer(rebasing: src[(c * inCount)..<((c + 1) * inCount)]), size: inSize)
@@ -125,8 +128,9 @@ public struct Resampler: Sendable {
                     }
                 }
             }
+            initialised = outCount * input.components
         }
-        return out
+        return try! Volume(geometry: geometry, components: input.components, data: data)
     }
 
     /// The indices i of a row for which `p0 + step * i` lies within `lo...hi` on every axis, an

@@ -69,6 +69,7 @@ public struct SeparableFilter: Sendable {
         let nx = size.x, ny = size.y, nz = size.z
         let plane = nx * ny
         let count = plane * nz
+        if count == 0 { return }
         let kx = halfKernels[0], ky = halfKernels[1], kz = halfKernels[2]
         // i and j passes slice by slice into `mid`, then the k pass from `mid` into `dst`.
         let mid = UnsafeMutablePointer<Float>.allocate(capacity: count)

@@ -256,4 +256,12 @@ final class ResampleTests: XCTestCase {
             XCTAssertGreaterThan(inside, 2000)
         }
     }
+
+    func testEmptyVolumesGiveErrorsNotCrashes() throws {
+        let empty = Volume<Float>(geometry: Geometry(size: SIMD3(0, 4, 4)))
+        XCTAssertThrowsError(try empty.resampled(to: oblique))
+        XCTAssertThrowsError(try randomFloatVolume(oblique, seed: 10).resampled(to: Geometry(size: SIMD3(3, 0, 3))))
+        XCTAssertEqual(try empty.gaussianSmoothed(sigmaMM: 1).data.count, 0)
+        XCTAssertThrowsError(try empty.statistics())
+    }
 }
