@@ -2,9 +2,9 @@
 ///
 /// For each output voxel the resampler finds the point it stands for in the input's index space and
 /// interpolates there. The whole chain "output index -> output world -> (transform) -> input world ->
-/// input index" is one affine, computed once in Float64 (`indexMap`), and each output row is walked by
-/// adding that affine's first column, so the inner loop is a kernel call per voxel. Rows are spread
-/// over the configured threads.
+/// input index" is one affine, computed once in Float64 (`indexMap`); along an output row the input
+/// point is the row's start plus i times that affine's first column, so the inner loop is one
+/// multiply-add per axis and a kernel call. Rows are spread over the configured threads.
 ///
 /// Outside the input's footprint (`[-0.5, n - 0.5]` per axis, see `GridSampler`) the output gets
 /// `outsideValue`. Vector images are resampled component by component (components are not
