@@ -157,38 +157,13 @@ public struct SyntheticBrainPhantom: Sendable {
     /// Adds white noise scaled so that after in-plane Gaussian smoothing its SD is `noiseSD`, then smooths
     /// image and noise together (edges get partial-volume blur, noise gets in-plane correlation).
     static func smoothAndAddNoise(_ v: inout Volume<Float>, sigma: Double, noiseSD: Double, rng: inout SeededRandom) {
-        let radius = Swift.max(1, Int((3 * sigma).rounded(.up)))
-        var kernel = (-radius...radius).map { x in sigma > 0 ? exp(-Double(x * x) / (2 * sigma * sigma)) : (x == 0 ? 1 : 0) }
-        let total = kernel.reduce(0, +)
-        kernel = kernel.map { $0 / total }
-        // Separable 2-D smoothing shrinks white-noise SD by sum(w^2) (sqrt per axis, two axes).
-        let shrink = kernel.reduce(0) { $0 + $1 * $1 }
+        let half = SeparableFilter.gaussianHalfKernel(sigma: sigma)
+        // Separable 2-D smoothing shrinks white-noise SD by sum(w^2) over the 1-D kernel (sqrt per axis, two axes).
+        let shrink = half.enumerated().reduce(0.0) { $0 + Double($1.element * $1.element) * ($1.offset == 0 ? 1 : 2) }
         let preSD = noiseSD / shrink
         let air: Float = -900
         for n in v.data.indices where v.data[n] > air { v.data[n] += Float(preSD * rng.gaussian()) }
-        let s = v.size
-        for axis in 0..<2 {
-            let stride = axis == 0 ? 1 : s.x
-            let len = axis == 0 ? s.x : s.y
-            var out = v.data
-            v.data.withUnsafeBufferPointer { src in
-                out.withUnsafeMutableBufferPointer { dst in
-                    let d = dst
-                    parallelFor(s.z * (axis == 0 ? s.y : s.x)) { line in
-                        let k = line / (axis == 0 ? s.y : s.x), other = line % (axis == 0 ? s.y : s.x)
-                        let start = axis == 0 ? (k * s.y + other) * s.x : k * s.x * s.y + other
-                        for t in 0..<len {
-                            var acc = 0.0
-                            for (w, off) in zip(kernel, -radius...radius) {
-                                let u = Swift.min(len - 1, Swift.max(0, t + off))
-                                acc += w * Double(src[start + u * stride])
-                            }
-                            d[start + t * stride] = Float(acc)
-                        }
-                    }
-                }
-            }
-            v.data = out
-        }
+        let filter = try! SeparableFilter(halfKernels: [half, half, [1]])
+        v = filter.apply(to: v)
     }
 }
