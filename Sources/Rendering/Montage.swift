@@ -1,3 +1,5 @@
+import ImageCore
+
 /// Lays images out on a grid, for QA sheets (one tile per slice, registration overlays, ...).
 public enum Montage {
     /// Tiles in row-major order, `columns` per row; every cell is as large as the largest tile and each
@@ -22,5 +24,29 @@ public enum Montage {
             }
         }
         return out
+    }
+
+    /// A QA sheet of axial slices of `volume` (display slice numbers, inferior to superior; default: about
+    /// `count` evenly spaced slices), each `tileWidth` pixels wide in radiological orientation, optionally with
+    /// the outlines of `labels` (same grid) coloured by `color`. Each tile is captioned with its slice number.
+    public static func axialSlices(_ volume: Volume<Float>, window: CTWindow, slices: [Int]? = nil, count: Int = 12,
+                                   columns: Int = 4, tileWidth: Int = 192, labels: Volume<UInt8>? = nil,
+                                   color: (Int) -> RGBColor? = { _ in .yellow }) throws -> RGBImage {
+        let plane = AxialPlane(geometry: volume.geometry)
+        if let l = labels, l.geometry.size != volume.geometry.size {
+            throw RenderingError.invalidArgument("label grid \(l.size) differs from the volume's \(volume.size)")
+        }
+        let n = plane.sliceCount
+        let chosen = slices ?? (0..<Swift.max(1, Swift.min(count, n))).map { t in
+            Swift.min(n - 1, Int((Double(t) + 0.5) * Double(n) / Double(Swift.max(1, Swift.min(count, n)))))
+        }
+        let sampler = try SliceSampler(plane: plane, targetWidth: tileWidth)
+        var tiles: [RGBImage] = []
+        for s in chosen {
+            var tile = try RGBImage(values: sampler.sample(volume, slice: s), width: sampler.width, height: sampler.height, window: window)
+            if let l = labels { try tile.drawOutlines(labels: sampler.sample(l, slice: s), color: color) }
+            tiles.append(tile)
+        }
+        return try grid(tiles, columns: columns, captions: chosen.map { "S\($0 + 1)" }, captionScale: 1)
     }
 }

@@ -79,4 +79,27 @@ final class CanvasTests: XCTestCase {
         XCTAssertEqual(m[2, 2 + 6 + 2], .red)
         XCTAssertThrowsError(try Montage.grid([], columns: 2))
     }
+
+    func testAxialSliceMontage() throws {
+        // Slice k holds the value 10 k; 4 evenly spaced tiles are slices 1, 3, 5, 7 (centres of 4 equal parts),
+        // shown through a window mapping 0-80 HU to 0-255.
+        let g = Geometry(size: SIMD3(16, 8, 8), spacing: SIMD3(1, 2, 3))
+        var v = Volume<Float>(geometry: g)
+        for k in 0..<8 { for j in 0..<8 { for i in 0..<16 { v[i, j, k] = Float(10 * k) } } }
+        var labels = Volume<UInt8>(geometry: g)
+        for k in 0..<8 { for j in 2..<6 { for i in 4..<12 { labels[i, j, k] = 1 } } }
+        let m = try Montage.axialSlices(v, window: CTWindow(level: 40, width: 80), count: 4, columns: 2, tileWidth: 16,
+                                        labels: labels) { _ in .red }
+        // Tiles are 16 x 16 (8 rows of 2 mm at 1 mm pixels), gap 4.
+        XCTAssertEqual(m.width, 2 * 16 + 3 * 4)
+        XCTAssertEqual(m.height, 2 * 16 + 3 * 4)
+        let expected: [UInt8] = [32, 96, 159, 223]  // 10, 30, 50, 70 HU
+        for (t, grey) in expected.enumerated() {
+            let x0 = 4 + (t % 2) * 20, y0 = 4 + (t / 2) * 20
+            XCTAssertEqual(m[x0 + 15, y0 + 15], RGBColor(grey: grey), "tile \(t)")
+            XCTAssertEqual(m[x0 + 11, y0 + 11], .red, "outline corner of tile \(t)")  // top-left holds the caption
+            XCTAssertEqual(m[x0 + 8, y0 + 10], RGBColor(grey: grey), "inside the label, tile \(t)")
+        }
+        XCTAssertThrowsError(try Montage.axialSlices(v, window: .brain, labels: Volume<UInt8>(geometry: Geometry(size: SIMD3(2, 2, 2)))))
+    }
 }
