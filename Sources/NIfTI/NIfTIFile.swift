@@ -6,7 +6,7 @@ import ImageCore
 /// World coordinates leave this type in LPS (`Geometry`); the file's RAS+ affine is converted here and
 /// nowhere else. Transform choice follows nibabel: sform if its code is set, else qform, else pixdim.
 public enum NIfTIFile {
-    /// Header only: cheap (reads at most the first 540 decompressed bytes).
+    /// Header only: cheap (reads the header and skips any extensions; no voxel data).
     public static func readHeader(_ url: URL) throws -> NIfTIHeader {
         try NIfTIReader(url: url).header
     }

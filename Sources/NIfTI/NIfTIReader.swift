@@ -24,7 +24,12 @@ struct NIfTIReader {
             bytes += try source.readBytes(540 - 348)
         }
         let h = try NIfTIHeader.decode(bytes, file: path)
-        // Extensions (if any) lie between the header and vox_offset; they are skipped, never parsed.
+        // Extensions (if any) lie between the header and vox_offset; they are skipped, never parsed. An
+        // offset beyond anything the file could hold is refused before skipping towards it.
+        let reach = source.isCompressed ? source.fileSize.multipliedReportingOverflow(by: 1032).partialValue + (1 << 16) : source.fileSize
+        guard h.voxOffset <= reach else {
+            throw NIfTIError.truncated(file: path, problem: "vox_offset \(h.voxOffset) lies beyond the end of the \(source.fileSize)-byte file")
+        }
         let gap = h.voxOffset - h.headerSize
         let skipped = try source.skip(gap)
         guard skipped == gap else {

@@ -41,6 +41,9 @@ enum NIfTIWriter {
                 header.pixdim.replaceSubrange(4...7, with: src.pixdim[4...7])
             }
         }
+        if header.version == 1, let big = header.dim.first(where: { $0 > Int(Int16.max) }) {
+            throw NIfTIError.unsupported(file: path, problem: "a dimension of \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
+        }
         let compress = options.compressed ?? (url.pathExtension.lowercased() == "gz")
 
         let headerBytes = header.encode()
@@ -80,9 +83,6 @@ enum NIfTIWriter {
             h.dim = [5, size.x, size.y, size.z, 1, c, 1, 1]
         } else {
             h.dim = [4, size.x, size.y, size.z, c, 1, 1, 1]
-        }
-        if options.version == 1, let big = h.dim.first(where: { $0 > Int(Int16.max) }) {
-            throw NIfTIError.unsupported(file: file, problem: "a dimension of \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
         }
         h.intentCode = intent
         h.intentName = options.intentName
