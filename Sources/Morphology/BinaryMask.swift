@@ -8,21 +8,10 @@ extension Volume where Voxel == UInt8 {
     /// An all-zero mask on `geometry`.
     public static func emptyMask(_ geometry: Geometry) -> BinaryMask { BinaryMask(geometry: geometry, repeating: 0) }
 
-    /// Number of inside voxels.
-    public var insideCount: Int {
-        data.withUnsafeBufferPointer { src in
-            parallelSum(src.count) { range in
-                var c = 0
-                for n in range where src[n] != 0 { c += 1 }
-                return c
-            }
-        }
-    }
-
     /// Inside volume in millilitres (uses the voxel spacing; exact for orthogonal grids).
     public var insideVolumeML: Double {
         let s = geometry.spacing
-        return Double(insideCount) * s.x * s.y * s.z / 1000
+        return Double(nonzeroCount) * s.x * s.y * s.z / 1000
     }
 
     /// Voxel-wise complement (0 <-> 1).
@@ -71,6 +60,24 @@ extension Volume where Voxel == UInt8 {
                         for n in range { o[n] = op(a[n] != 0, b[n] != 0) ? 1 : 0 }
                     }
                 }
+            }
+        }
+        return out
+    }
+}
+
+extension Volume {
+    /// The inverse of `cropped(to:)`: this sub-volume placed at `box` in a zero volume on `geometry`
+    /// (steps that run on the head's bounding box hand back a full-size result this way).
+    func placed(in geometry: Geometry, at box: IndexBox) -> Volume {
+        precondition(box.size == size && components == 1, "a crop goes back into the box it came from")
+        var out = Volume(geometry: geometry)
+        let s = geometry.size, n = size
+        for k in 0..<n.z {
+            for j in 0..<n.y {
+                let dst = ((k + box.lower.z) * s.y + (j + box.lower.y)) * s.x + box.lower.x
+                let src = (k * n.y + j) * n.x
+                out.data.replaceSubrange(dst..<(dst + n.x), with: data[src..<(src + n.x)])
             }
         }
         return out

@@ -73,28 +73,28 @@ public struct SkullStripper: Sendable {
         let g = ct.geometry
         let voxelML = g.spacing.x * g.spacing.y * g.spacing.z / 1000
 
-        let bone = Thresholding.mask(ct, lower: p.boneThreshold)
-        let boneML = Double(bone.insideCount) * voxelML
+        let bone = ct.thresholded(lower: Double(p.boneThreshold))
+        let boneML = Double(bone.nonzeroCount) * voxelML
         guard boneML >= p.minimumBoneML else {
             throw MorphologyError.unusableInput(file: name, problem: String(format: "no skull found (%.1f mL at or above %.0f HU); skull stripping needs a head CT in Hounsfield units that still has its bone", boneML, p.boneThreshold))
         }
-        var candidates = Thresholding.mask(ct, lower: p.tissueWindow.lowerBound, upper: p.tissueWindow.upperBound)
+        var candidates = ct.thresholded(lower: Double(p.tissueWindow.lowerBound), upper: Double(p.tissueWindow.upperBound))
         if p.useBoneHull {
             candidates = try candidates.intersection(ConvexHull.fill(bone, directions: p.hullDirections))
         }
-        guard let tight = VoxelBox(of: candidates) else {
+        guard candidates.nonzeroCount > 0 else {
             throw MorphologyError.noBrainFound(file: name, problem: "no voxel inside the skull lies in the tissue window \(p.tissueWindow) HU")
         }
         // Work inside the candidates' box; the zero margin keeps erosion from seeing the crop edge.
         let rimRadius = 2.0.squareRoot() * g.spacing.min()
         let marginMM = rimRadius + 2 * g.spacing.max()
-        let margin = SIMD3<Int>((0..<3).map { Int((marginMM / g.spacing[$0]).rounded(.up)) })
-        let box = tight.expanded(by: margin, within: g.size)
-        let cand = box.crop(candidates)
-        let ctBox = box.crop(ct)
+        let margin = Int((marginMM / g.spacing.min()).rounded(.up))
+        let box = try candidates.boundingBox().padded(by: margin, within: g.size)
+        let cand = try candidates.cropped(to: box)
+        let ctBox = try ct.cropped(to: box)
 
         let core = ConnectedComponents.largest(try BinaryMorphology.erode(cand, radius: p.openingRadius), connectivity: .six)
-        guard core.insideCount > 0 else {
+        guard core.nonzeroCount > 0 else {
             throw MorphologyError.noBrainFound(file: name, problem: String(format: "no tissue region inside the skull is thicker than %.0f mm", 2 * p.openingRadius))
         }
         var m = try BinaryMorphology.dilate(core, radius: p.openingRadius).intersection(cand)
@@ -104,17 +104,17 @@ public struct SkullStripper: Sendable {
         if p.closingRadius > 0 { m = try BinaryMorphology.close(m, radius: p.closingRadius) }
         if p.smoothingRadius > 0 { m = try BinaryMorphology.smooth(m, radius: p.smoothingRadius) }
         if let cap = p.partialVolumeMaxHU {
-            let rim = try BinaryMorphology.dilate(m, radius: rimRadius).intersection(Thresholding.mask(ctBox, upper: cap))
+            let rim = try BinaryMorphology.dilate(m, radius: rimRadius).intersection(ctBox.thresholded(lower: -.infinity, upper: Double(cap)))
             m = try m.union(rim)
         }
         m = HoleFilling.fill3D(ConnectedComponents.largest(m, connectivity: .six))
 
-        let ml = Double(m.insideCount) * voxelML
+        let ml = Double(m.nonzeroCount) * voxelML
         guard p.brainVolumeRangeML.contains(ml) else {
             let why = ml < p.brainVolumeRangeML.lowerBound ? "is too small for a brain" : "is larger than any brain (the mask leaked outside the skull)"
             throw MorphologyError.noBrainFound(file: name, problem: String(format: "the extracted region of %.0f mL %@", ml, why))
         }
-        return box.paste(m, into: g)
+        return m.placed(in: g, at: box)
     }
 
     /// Brain image and mask of `ct`.

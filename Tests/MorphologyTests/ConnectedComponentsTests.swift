@@ -12,7 +12,7 @@ final class ConnectedComponentsTests: XCTestCase {
             let cc = ConnectedComponents(m, connectivity: conn)
             XCTAssertEqual(cc.count, 3)
             XCTAssertEqual(cc.sizes, [8, 64, 27])  // raster order of first voxel
-            XCTAssertEqual(ConnectedComponents.largest(m, connectivity: conn).insideCount, 64)
+            XCTAssertEqual(ConnectedComponents.largest(m, connectivity: conn).nonzeroCount, 64)
         }
     }
 
@@ -87,7 +87,7 @@ final class ConnectedComponentsTests: XCTestCase {
         var m = Shapes.box(g, SIMD3(0, 0, 0), SIMD3(4, 4, 4))
         m[10, 10, 10] = 1
         m[15, 15, 15] = 1; m[15, 15, 16] = 1
-        XCTAssertEqual(ConnectedComponents.removingSmall(m, minimumVoxels: 2).insideCount, 127)
-        XCTAssertEqual(ConnectedComponents.largest(BinaryMask.emptyMask(g)).insideCount, 0)
+        XCTAssertEqual(ConnectedComponents.removingSmall(m, minimumVoxels: 2).nonzeroCount, 127)
+        XCTAssertEqual(ConnectedComponents.largest(BinaryMask.emptyMask(g)).nonzeroCount, 0)
     }
 }

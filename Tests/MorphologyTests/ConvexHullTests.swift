@@ -16,9 +16,9 @@ final class ConvexHullTests: XCTestCase {
         let outer = Shapes.ball(g, centre: c, radius: 20)
         let shell = try outer.subtracting(Shapes.ball(g, centre: c, radius: 17))
         let hull = try ConvexHull.fill(shell)
-        XCTAssertEqual(try outer.subtracting(hull).insideCount, 0)
+        XCTAssertEqual(try outer.subtracting(hull).nonzeroCount, 0)
         // the polytope overestimates by well under a voxel, so only a thin layer is added
-        XCTAssertLessThan(Double(try hull.subtracting(outer).insideCount), 0.03 * Double(outer.insideCount))
+        XCTAssertLessThan(Double(try hull.subtracting(outer).nonzeroCount), 0.03 * Double(outer.nonzeroCount))
     }
 
     /// A right-angled triangle of three points in a tilted (sheared) grid: compare with the exact

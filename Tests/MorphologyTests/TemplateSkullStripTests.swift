@@ -16,7 +16,7 @@ final class TemplateSkullStripTests: XCTestCase {
         let withSkull = try NIfTIFile.readVolume(templateFile("template_with_skull_2mm.nii.gz"), as: Float.self)
         let brain = try NIfTIFile.readVolume(templateFile("template_2mm.nii.gz"), as: Float.self)
         let seg = try NIfTIFile.readVolume(templateFile("seg_2mm.nii.gz"), as: Int16.self)
-        let truth = Thresholding.mask(brain, lower: Float.leastNonzeroMagnitude)
+        let truth = brain.map { $0 > 0 ? UInt8(1) : UInt8(0) }
         let tissue = seg.map { $0 > 0 ? UInt8(1) : UInt8(0) }
 
         let result = try SkullStripper().strip(withSkull, name: "template_with_skull_2mm.nii.gz")

@@ -49,7 +49,7 @@ func assertSameMask(_ a: @autoclosure () throws -> BinaryMask, _ b: BinaryMask, 
         let x = try a()
         XCTAssertEqual(x.geometry, b.geometry, "grids differ " + message, file: file, line: line)
         let differing = zip(x.data, b.data).filter { ($0 != 0) != ($1 != 0) }.count
-        XCTAssertEqual(differing, 0, "\(differing) voxels differ (\(x.insideCount) vs \(b.insideCount) inside) " + message, file: file, line: line)
+        XCTAssertEqual(differing, 0, "\(differing) voxels differ (\(x.nonzeroCount) vs \(b.nonzeroCount) inside) " + message, file: file, line: line)
     } catch {
         XCTFail("threw \(error)", file: file, line: line)
     }
