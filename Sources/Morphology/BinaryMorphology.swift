@@ -13,18 +13,14 @@ public enum BinaryMorphology {
     public static func dilate(_ mask: BinaryMask, radius: Double) throws -> BinaryMask {
         try check(radius)
         if radius == 0 { return normalised(mask) }
-        let d2 = DistanceTransform.squaredDistance(to: mask)
-        let r2 = Float(radius * radius * (1 + 1e-6))
-        return d2.map { $0 <= r2 ? UInt8(1) : UInt8(0) }
+        return threshold(DistanceTransform.squaredDistance(to: mask), radius: radius, inside: true)
     }
 
     /// Voxels whose whole ball of `radius` mm lies inside the mask.
     public static func erode(_ mask: BinaryMask, radius: Double) throws -> BinaryMask {
         try check(radius)
         if radius == 0 { return normalised(mask) }
-        let d2 = DistanceTransform.squaredDistance(toOutsideOf: mask)
-        let r2 = Float(radius * radius * (1 + 1e-6))
-        return d2.map { $0 > r2 ? UInt8(1) : UInt8(0) }
+        return threshold(DistanceTransform.squaredDistance(toOutsideOf: mask), radius: radius, inside: false)
     }
 
     /// Erosion then dilation: removes parts thinner than the ball (bridges, spurs, thin shells).
@@ -44,11 +40,27 @@ public enum BinaryMorphology {
         try open(close(mask, radius: radius), radius: radius)
     }
 
+    /// 1 where the squared distance is within the ball (`inside`) or beyond it (`!inside`). Ties count
+    /// as within, with a relative tolerance for the Float rounding of the distances.
+    private static func threshold(_ d2: Volume<Float>, radius: Double, inside: Bool) -> BinaryMask {
+        let r2 = Float(radius * radius * (1 + 1e-6))
+        var out = BinaryMask(geometry: d2.geometry)
+        out.data.withUnsafeMutableBufferPointer { o in
+            let o = o
+            d2.data.withUnsafeBufferPointer { d in
+                parallelChunks(d.count) { range in
+                    for n in range { o[n] = (d[n] <= r2) == inside ? 1 : 0 }
+                }
+            }
+        }
+        return out
+    }
+
     private static func check(_ radius: Double) throws {
         guard radius.isFinite, radius >= 0 else {
             throw MorphologyError.invalidArgument("a structuring-element radius must be a finite number of millimetres >= 0, got \(radius)")
         }
     }
 
-    private static func normalised(_ mask: BinaryMask) -> BinaryMask { mask.map { $0 != 0 ? UInt8(1) : UInt8(0) } }
+    private static func normalised(_ mask: BinaryMask) -> BinaryMask { mask.binarised() }
 }

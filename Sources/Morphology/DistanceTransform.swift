@@ -14,12 +14,12 @@ public enum DistanceTransform {
     /// Squared distance (mm²) from every voxel centre to the nearest voxel centre where `mask` is
     /// non-zero (0 on the mask). Voxels are +infinity when the mask is empty.
     public static func squaredDistance(to mask: BinaryMask) -> Volume<Float> {
-        squaredDistance(geometry: mask.geometry) { mask.data[$0] != 0 }
+        squaredDistance(mask, featureIsInside: true)
     }
 
     /// Squared distance (mm²) to the nearest voxel where `mask` is zero (0 outside the mask).
     public static func squaredDistance(toOutsideOf mask: BinaryMask) -> Volume<Float> {
-        squaredDistance(geometry: mask.geometry) { mask.data[$0] == 0 }
+        squaredDistance(mask, featureIsInside: false)
     }
 
     /// Distance (mm) from every voxel centre to the nearest voxel of `mask`.
@@ -46,14 +46,17 @@ public enum DistanceTransform {
         return out
     }
 
-    /// Core: squared distance to the voxels for which `isFeature(linearIndex)` holds.
-    static func squaredDistance(geometry: Geometry, isFeature: (Int) -> Bool) -> Volume<Float> {
+    /// Core: squared distance to the voxels whose non-zero-ness equals `featureIsInside`.
+    static func squaredDistance(_ mask: BinaryMask, featureIsInside: Bool) -> Volume<Float> {
+        let geometry = mask.geometry
         var out = Volume<Float>(geometry: geometry, repeating: .infinity)
         let n = geometry.voxelCount
         out.data.withUnsafeMutableBufferPointer { d in
             let d = d
-            parallelChunks(n) { range in
-                for v in range where isFeature(v) { d[v] = 0 }
+            mask.data.withUnsafeBufferPointer { m in
+                parallelChunks(n) { range in
+                    for v in range where (m[v] != 0) == featureIsInside { d[v] = 0 }
+                }
             }
             for axis in 0..<3 where geometry.size[axis] > 1 {
                 pass(d, size: geometry.size, axis: axis, spacing: geometry.spacing[axis])
@@ -82,10 +85,9 @@ public enum DistanceTransform {
         let groupsPerOuter = (inner + batch - 1) / batch
         let groups = outer * groupsPerOuter
         parallelChunks(groups, minChunk: 1) { range in
-            var f = [Double](repeating: 0, count: len * batch)
-            var out = [Double](repeating: 0, count: len)
-            var v = [Int](repeating: 0, count: len)
-            var z = [Double](repeating: 0, count: len + 1)
+            let f = UnsafeMutablePointer<Double>.allocate(capacity: len * batch)
+            let scratch = Scratch(length: len)
+            defer { f.deallocate(); scratch.free() }
             for g in range {
                 let o = g / groupsPerOuter
                 let i0 = (g % groupsPerOuter) * batch
@@ -96,17 +98,11 @@ public enum DistanceTransform {
                 case 1: base = o * nx * ny + i0
                 default: base = o * nx + i0
                 }
-                // gather
                 for p in 0..<len {
                     let row = base + p * stride
                     for w in 0..<width { f[w * len + p] = Double(d[row + w]) }
                 }
-                for w in 0..<width {
-                    f.withUnsafeMutableBufferPointer { fb in
-                        envelope(fb.baseAddress! + w * len, len, spacing, &out, &v, &z)
-                    }
-                    for p in 0..<len { f[w * len + p] = out[p] }
-                }
+                for w in 0..<width { envelope(f + w * len, len, spacing, scratch) }
                 for p in 0..<len {
                     let row = base + p * stride
                     for w in 0..<width { d[row + w] = Float(f[w * len + p]) }
@@ -115,36 +111,48 @@ public enum DistanceTransform {
         }
     }
 
-    /// 1-D squared distance of a sampled function: out[p] = min_q ((p-q)·s)² + f[q].
+    /// Per-thread buffers of the lower envelope: parabola vertices, their heights, and boundaries.
+    private struct Scratch {
+        let v: UnsafeMutablePointer<Int>
+        let fv: UnsafeMutablePointer<Double>
+        let h: UnsafeMutablePointer<Double>
+        let z: UnsafeMutablePointer<Double>
+        let out: UnsafeMutablePointer<Double>
+        init(length n: Int) {
+            v = .allocate(capacity: n); fv = .allocate(capacity: n); h = .allocate(capacity: n); z = .allocate(capacity: n + 1); out = .allocate(capacity: n)
+        }
+        func free() { v.deallocate(); fv.deallocate(); h.deallocate(); z.deallocate(); out.deallocate() }
+    }
+
+    /// 1-D squared distance of a sampled function, in place: f[p] <- min_q ((p-q)·s)² + f[q].
     @inline(__always)
-    private static func envelope(_ f: UnsafeMutablePointer<Double>, _ n: Int, _ s: Double,
-                                 _ out: inout [Double], _ v: inout [Int], _ z: inout [Double]) {
+    private static func envelope(_ f: UnsafeMutablePointer<Double>, _ n: Int, _ s: Double, _ b: Scratch) {
+        let v = b.v, fv = b.fv, h = b.h, z = b.z
         var k = -1
-        for q in 0..<n where f[q].isFinite {
-            let fq = f[q] + Double(q * q) * s * s
+        let s2 = s * s
+        for q in 0..<n where f[q] < .infinity {
+            // Parabola q in "lifted" form: f[q] + (q s)², so that intersections are linear.
+            let hq = f[q] + Double(q * q) * s2
             while k >= 0 {
-                let r = v[k]
-                let fr = f[r] + Double(r * r) * s * s
-                // Where the parabolas from r and q meet, in millimetres along the line.
-                let x = (fq - fr) / (2 * s * Double(q - r))
+                // Where the parabolas from v[k] and q meet, in millimetres along the line.
+                let x = (hq - h[k]) / (2 * s * Double(q - v[k]))
                 if x <= z[k] { k -= 1 } else {
-                    k += 1; v[k] = q; z[k] = x
+                    k += 1; v[k] = q; fv[k] = f[q]; h[k] = hq; z[k] = x
                     break
                 }
             }
-            if k < 0 { k = 0; v[0] = q; z[0] = -.infinity }
+            if k < 0 { k = 0; v[0] = q; fv[0] = f[q]; h[0] = hq; z[0] = -.infinity }
         }
-        if k < 0 {
-            for p in 0..<n { out[p] = .infinity }
-            return
-        }
+        if k < 0 { return }  // no finite sample: the line stays at +infinity
         z[k + 1] = .infinity
         var j = 0
+        let out = b.out
         for p in 0..<n {
             let x = Double(p) * s
             while z[j + 1] < x { j += 1 }
             let dq = Double(p - v[j]) * s
-            out[p] = dq * dq + f[v[j]]
+            out[p] = dq * dq + fv[j]
         }
+        f.update(from: out, count: n)
     }
 }

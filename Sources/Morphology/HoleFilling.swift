@@ -8,7 +8,7 @@ import ImageCore
 public enum HoleFilling {
     /// Background components not 6-connected (by default) to the border become foreground.
     public static func fill3D(_ mask: BinaryMask, backgroundConnectivity: Connectivity = .six) -> BinaryMask {
-        var out = mask.map { $0 != 0 ? UInt8(1) : UInt8(0) }
+        var out = mask.binarised()
         let size = mask.size
         out.data.withUnsafeMutableBufferPointer { o in
             fillInPlace(o, size: size, connectivity: backgroundConnectivity)
@@ -20,7 +20,7 @@ public enum HoleFilling {
     /// background 4-connected (`.six`) or 8-connected (`.eighteen`/`.twentySix`) to the slice edge.
     public static func fillSlices(_ mask: BinaryMask, axis: Int = 2, backgroundConnectivity: Connectivity = .six) throws -> BinaryMask {
         guard (0...2).contains(axis) else { throw MorphologyError.invalidArgument("slice axis must be 0, 1 or 2, got \(axis)") }
-        var out = mask.map { $0 != 0 ? UInt8(1) : UInt8(0) }
+        var out = mask.binarised()
         let s = mask.size
         // In-plane axes (a fastest, then b) and the slice axis.
         let (a, b) = axis == 0 ? (1, 2) : (axis == 1 ? (0, 2) : (0, 1))
