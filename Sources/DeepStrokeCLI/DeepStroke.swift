@@ -7,7 +7,7 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: []
+        subcommands: [DemoCommand.self, InfoCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self]
     )
 }
 
