@@ -36,7 +36,9 @@ let package = Package(
         module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
-        module("NeuralEngine", ["CDNNL", "ImageCore"]),
+        // AVX2 + FMA code generation for the engine's SIMD loops (8-float vectors in one register).
+        .target(name: "NeuralEngine", dependencies: ["CDNNL", "ImageCore"],
+                swiftSettings: settings + [.unsafeFlags(["-target-cpu", "haswell"])]),
         module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
         module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),

@@ -7,7 +7,8 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: [DemoCommand.self, InfoCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, InfoCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self,
+                      TrainCommand.self, ModelCommand.self, NNCommand.self, SegmentCommand.self]
     )
 }
 

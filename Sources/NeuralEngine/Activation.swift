@@ -49,6 +49,16 @@ public final class Activation {
         return y
     }
 
+    /// f(a + b) in one pass (the residual sum and its activation).
+    public func forwardSum(_ a: FeatureMap, _ b: FeatureMap, training: Bool) throws -> FeatureMap {
+        guard a.sameShape(b) else { throw NeuralEngineError.shapeMismatch("add: \(a.dims) vs \(b.dims)") }
+        let k = kind
+        let y = BlockKernels.zip(a, b) { k.apply($0 + $1) }
+        if k.apply(0) != 0 { y.zeroPadding() }
+        savedMap = training ? y : nil
+        return y
+    }
+
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
         guard let y = savedMap else { throw NeuralEngineError.invalidArgument("activation backward without a training forward") }
         savedMap = nil

@@ -10,7 +10,7 @@ public final class BatchNorm3d: StateProvider {
     public let runningMean: Parameter, runningVar: Parameter
     public let numBatchesTracked = CounterBuffer()
 
-    private var saved: (x: FeatureMap, mean: [Double], invStd: [Double], training: Bool)?
+    private var saved: (x: FeatureMap, mean: [Double], invStd: [Double], reluOutput: FeatureMap?)?
 
     public init(_ channels: Int, eps: Double = 1e-5, momentum: Double = 0.1) {
         self.channels = channels
@@ -29,6 +29,12 @@ public final class BatchNorm3d: StateProvider {
 
     /// Normalises `x`. `backward` is defined for training mode only (the only mode that learns).
     public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+        try forward(x, training: training, relu: false)
+    }
+
+    /// With `relu`, a following ReLU is fused into the same pass; `backward` then takes the gradient
+    /// after the ReLU (the layer keeps its output to mask it).
+    public func forward(_ x: FeatureMap, training: Bool, relu: Bool) throws -> FeatureMap {
         guard x.c == channels else {
             throw NeuralEngineError.shapeMismatch("BatchNorm3d(\(channels)) got \(x.c) channels")
         }
@@ -60,19 +66,20 @@ public final class BatchNorm3d: StateProvider {
             a[c] = Float(g)
             b[c] = Float(Double(bias.value.data[c]) - mean[c] * g)
         }
-        saved = training ? (x, mean, invStd, true) : nil
         let av = BlockKernels.lanes(a, blocks: x.blocks), bv = BlockKernels.lanes(b, blocks: x.blocks)
-        return BlockKernels.affine(x, scale: repeatPerSample(av, x.n), shift: repeatPerSample(bv, x.n))
+        let y = BlockKernels.affine(x, scale: repeatPerSample(av, x.n), shift: repeatPerSample(bv, x.n), relu: relu)
+        saved = training ? (x, mean, invStd, relu ? y : nil) : nil
+        return y
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let (x, mean, invStd, _) = saved else {
+        guard let (x, mean, invStd, reluOutput) = saved else {
             throw NeuralEngineError.invalidArgument("BatchNorm3d.backward without a training forward")
         }
         saved = nil
         let blocks = x.blocks
         let center = repeatPerSample(BlockKernels.lanes(mean.map { Float($0) }, blocks: blocks), x.n)
-        let (s, d) = BlockKernels.gradientMoments(dy, x, center: center)
+        let (s, d) = BlockKernels.gradientMoments(dy, x, center: center, reluOutput: reluOutput)
         let count = Double(x.n * x.spatial)
         var A = [Float](repeating: 0, count: channels), B = A, C = A
         for c in 0..<channels {
@@ -89,7 +96,7 @@ public final class BatchNorm3d: StateProvider {
         }
         return BlockKernels.normBackward(dy, x, repeatPerSample(BlockKernels.lanes(A, blocks: blocks), x.n),
                                          repeatPerSample(BlockKernels.lanes(B, blocks: blocks), x.n),
-                                         repeatPerSample(BlockKernels.lanes(C, blocks: blocks), x.n))
+                                         repeatPerSample(BlockKernels.lanes(C, blocks: blocks), x.n), reluOutput: reluOutput)
     }
 }
 

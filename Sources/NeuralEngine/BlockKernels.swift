@@ -62,7 +62,7 @@ enum BlockKernels {
     }
 
     /// Per (sample, block): sum of dy and of dy·(x − center).
-    static func gradientMoments(_ dy: FeatureMap, _ x: FeatureMap, center: LaneVectors)
+    static func gradientMoments(_ dy: FeatureMap, _ x: FeatureMap, center: LaneVectors, reluOutput mask: FeatureMap? = nil)
         -> (sum: [SIMD8<Double>], dot: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
         var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
@@ -73,13 +73,18 @@ enum BlockKernels {
                 parallelFor(chunks.count) { i in
                     let (nb, r) = chunks.item(i)
                     let px = x.data + nb * chunks.spatial * 8, pg = dy.data + nb * chunks.spatial * 8
+                    let pm = mask.map { $0.data + nb * chunks.spatial * 8 }
                     let m = center[nb]
                     var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
                     var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
                     var k = 0
                     for j in r {
                         let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        let g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        if let pm {
+                            let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                        }
                         s32 += g
                         d32 += g * (v - m)
                         k += 1
@@ -130,19 +135,31 @@ enum BlockKernels {
     }
 
     /// dx = A·dy + B·x + C per (sample, block): the input gradient of every normalisation.
+    /// With `reluOutput`, dy is first masked where that output is not positive (fused ReLU backward).
     static func normBackward(_ dy: FeatureMap, _ x: FeatureMap, _ A: LaneVectors, _ B: LaneVectors,
-                             _ C: LaneVectors) -> FeatureMap {
+                             _ C: LaneVectors, reluOutput mask: FeatureMap? = nil) -> FeatureMap {
         let dx = FeatureMap(like: x)
         let chunks = BlockChunks(x)
         parallelFor(chunks.count) { i in
             let (nb, r) = chunks.item(i)
             let off = nb * chunks.spatial * 8
             let px = x.data + off, pg = dy.data + off, po = dx.data + off
+            let pm = mask.map { $0.data + off }
             let a = A[nb], b = B[nb], c = C[nb]
-            for j in r {
-                let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                let g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+            if let pm {
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                    UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+                }
+            } else {
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    let g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+                }
             }
         }
         return dx

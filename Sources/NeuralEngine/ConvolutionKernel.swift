@@ -19,11 +19,16 @@ final class AlignedBuffer {
 
 /// oneDNN convolution or transposed convolution on `FeatureMap`s, with its three passes.
 ///
-/// Primitives are JIT-compiled per input shape and cached, so the per-call cost is one weight
-/// reorder (small) plus the kernel. Activations are always `nCdhw8c`; the weight layout is left to
-/// oneDNN (`any`) and reordered from PyTorch's layout, which is what makes its blocked kernels apply.
+/// Primitives are JIT-compiled per input shape and cached. For each pass the blocked `nCdhw8c`
+/// layout of the feature maps is tried first (no reorders at all); where oneDNN has no optimised
+/// kernel for it on this CPU (on AVX2: 3-D backward-weights, strided backward-data, the 1-channel
+/// input convolution, transposed-convolution forward) other activation layouts are tried (plain
+/// `ncdhw` input, then channels-last, then plain) and the maps are reordered around that one pass,
+/// which is far cheaper than oneDNN's reference loops. Weights use whatever layout oneDNN picks
+/// (`any`), reordered from PyTorch's layout.
 final class ConvolutionKernel {
     enum Kind { case convolution, deconvolution }
+    enum Direction { case forward, backwardData, backwardWeights }
 
     let kind: Kind
     let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
@@ -55,26 +60,56 @@ final class ConvolutionKernel {
                              : [inChannels, outChannels, kernel, kernel, kernel]
     }
 
+    /// One pass: its primitive and the layouts it reads and writes.
+    final class Pass {
+        let primitive: Primitive
+        /// Layout of x (forward, backward-weights) or dx (backward-data).
+        let src: dnnl_memory_desc_t
+        /// Layout of y (forward) or dy (backward passes).
+        let dst: dnnl_memory_desc_t
+        /// Weights (or weight-gradient) layout of the primitive.
+        let weights: dnnl_memory_desc_t
+        /// PyTorch layout -> `weights` (forward, backward-data), or `weights` -> PyTorch (backward-weights).
+        let weightsReorder: Primitive?
+        /// Blocked -> `src` for inputs, `src` -> blocked for the backward-data output.
+        let srcReorder: Primitive?
+        /// Blocked -> `dst` for inputs, `dst` -> blocked for the forward output.
+        let dstReorder: Primitive?
+
+        init(primitive: Primitive, direction: Direction, blockedSrc: dnnl_memory_desc_t, blockedDst: dnnl_memory_desc_t,
+             user: dnnl_memory_desc_t) throws {
+            self.primitive = primitive
+            let isBwdData = direction == .backwardData
+            src = primitive.md(isBwdData ? dnnl_query_diff_src_md : dnnl_query_src_md)
+            dst = primitive.md(direction == .forward ? dnnl_query_dst_md : dnnl_query_diff_dst_md)
+            weights = primitive.md(direction == .backwardWeights ? dnnl_query_diff_weights_md : dnnl_query_weights_md)
+            if DNNL.equal(weights, user) {
+                weightsReorder = nil
+            } else if direction == .backwardWeights {
+                weightsReorder = try Primitive(reorderFrom: weights, to: user)
+            } else {
+                weightsReorder = try Primitive(reorderFrom: user, to: weights)
+            }
+            if DNNL.equal(src, blockedSrc) {
+                srcReorder = nil
+            } else {
+                srcReorder = isBwdData ? try Primitive(reorderFrom: src, to: blockedSrc) : try Primitive(reorderFrom: blockedSrc, to: src)
+            }
+            if DNNL.equal(dst, blockedDst) {
+                dstReorder = nil
+            } else {
+                dstReorder = direction == .forward ? try Primitive(reorderFrom: dst, to: blockedDst) : try Primitive(reorderFrom: blockedDst, to: dst)
+            }
+        }
+    }
+
     final class Plan {
         let src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t
         let userWeights: dnnl_memory_desc_t, bias: dnnl_memory_desc_t
-        let forward: Primitive
-        let forwardWeights: dnnl_memory_desc_t
-        let toForwardWeights: Primitive?
-        var backwardData: Primitive?
-        var backwardDataWeights = dnnl_memory_desc_t()
-        var toBackwardDataWeights: Primitive?
-        var backwardWeights: Primitive?
-        var diffWeights = dnnl_memory_desc_t()
-        var fromDiffWeights: Primitive?
+        var passes: [Direction: Pass] = [:]
 
-        init(src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, userWeights: dnnl_memory_desc_t,
-             bias: dnnl_memory_desc_t, forward: Primitive) throws {
+        init(src: dnnl_memory_desc_t, dst: dnnl_memory_desc_t, userWeights: dnnl_memory_desc_t, bias: dnnl_memory_desc_t) {
             self.src = src; self.dst = dst; self.userWeights = userWeights; self.bias = bias
-            self.forward = forward
-            forwardWeights = forward.md(dnnl_query_weights_md)
-            toForwardWeights = DNNL.equal(forwardWeights, userWeights)
-                ? nil : try Primitive(reorderFrom: userWeights, to: forwardWeights)
         }
     }
 
@@ -92,132 +127,165 @@ final class ConvolutionKernel {
         guard od[2] > 0, od[3] > 0, od[4] > 0 else {
             throw NeuralEngineError.shapeMismatch("input \(x.dims) is too small for a kernel of \(kernel)")
         }
-        var src = try DNNL.desc(x.dims, dnnl_nCdhw8c)
-        var dst = try DNNL.desc(od, dnnl_nCdhw8c)
         let wdims = [outChannels, inChannels, kernel, kernel, kernel]
-        let user = try DNNL.desc(wdims, kind == .convolution ? dnnl_oidhw : dnnl_iodhw)
-        var wany = try DNNL.desc(wdims, dnnl_format_tag_any)
-        var bias = try DNNL.desc([outChannels], dnnl_x)
-        var desc = dnnl_convolution_desc_t()
-        let prop = dnnl_forward_training
-        let st: dnnl_status_t = withUnsafeMutablePointer(to: &bias) { bp in
-            let b = hasBias ? bp : nil
-            switch kind {
-            case .convolution:
-                return dnnl_convolution_forward_desc_init(&desc, prop, alg, &src, &wany, b, &dst, strides, pads, pads)
-            case .deconvolution:
-                return dnnl_deconvolution_forward_desc_init(&desc, prop, alg, &src, &wany, b, &dst, strides, pads, pads)
-            }
-        }
-        try DNNL.check(st, "convolution descriptor")
-        let fwd = try withUnsafePointer(to: &desc) { try Primitive("\(kind) forward", opDesc: $0) }
-        let p = try Plan(src: src, dst: dst, userWeights: user, bias: bias, forward: fwd)
+        let p = Plan(src: try DNNL.desc(x.dims, dnnl_nCdhw8c), dst: try DNNL.desc(od, dnnl_nCdhw8c),
+                     userWeights: try DNNL.desc(wdims, kind == .convolution ? dnnl_oidhw : dnnl_iodhw),
+                     bias: try DNNL.desc([outChannels], dnnl_x))
         plans[key] = p
         return p
     }
 
-    /// Weights in the layout `target` expects (reordered into a scratch buffer when it differs).
-    private func weights(_ w: UnsafePointer<Float>, _ p: Plan, reorder: Primitive?,
-                         target: dnnl_memory_desc_t) throws -> (UnsafeMutableRawPointer, AlignedBuffer?) {
-        let raw = UnsafeMutableRawPointer(mutating: w)
-        guard let reorder else { return (raw, nil) }
+    /// Activation layouts tried in order for (src, dst).
+    private static let candidates: [(dnnl_format_tag_t, dnnl_format_tag_t)] = [
+        (dnnl_nCdhw8c, dnnl_nCdhw8c), (dnnl_ncdhw, dnnl_nCdhw8c), (dnnl_ndhwc, dnnl_ndhwc), (dnnl_ncdhw, dnnl_ncdhw),
+    ]
+
+    private func makeDesc(_ direction: Direction, src: inout dnnl_memory_desc_t, dst: inout dnnl_memory_desc_t,
+                          bias: dnnl_memory_desc_t) throws -> dnnl_convolution_desc_t {
+        var wany = try DNNL.desc([outChannels, inChannels, kernel, kernel, kernel], dnnl_format_tag_any)
+        var b = bias
+        var desc = dnnl_convolution_desc_t()
+        let conv = kind == .convolution
+        let st: dnnl_status_t = withUnsafeMutablePointer(to: &b) { bp in
+            let bptr = hasBias ? bp : nil
+            switch direction {
+            case .forward:
+                return conv ? dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, alg, &src, &wany, bptr, &dst, strides, pads, pads)
+                    : dnnl_deconvolution_forward_desc_init(&desc, dnnl_forward_training, alg, &src, &wany, bptr, &dst, strides, pads, pads)
+            case .backwardData:
+                return conv ? dnnl_convolution_backward_data_desc_init(&desc, alg, &src, &wany, &dst, strides, pads, pads)
+                    : dnnl_deconvolution_backward_data_desc_init(&desc, alg, &src, &wany, &dst, strides, pads, pads)
+            case .backwardWeights:
+                return conv ? dnnl_convolution_backward_weights_desc_init(&desc, alg, &src, &wany, bptr, &dst, strides, pads, pads)
+                    : dnnl_deconvolution_backward_weights_desc_init(&desc, alg, &src, &wany, bptr, &dst, strides, pads, pads)
+            }
+        }
+        try DNNL.check(st, "\(kind) \(direction) descriptor")
+        return desc
+    }
+
+    /// The pass for `direction`, choosing the first layout with an optimised (non-reference) kernel.
+    private func pass(_ direction: Direction, _ p: Plan, dims: [Int]) throws -> Pass {
+        if let existing = p.passes[direction] { return existing }
+        let od = [dims[0], outChannels] + (2..<5).map { outputSize(dims[$0]) }
+        var chosen: Primitive?
+        for (st, dt) in Self.candidates {
+            var src = try DNNL.desc(dims, st), dst = try DNNL.desc(od, dt)
+            var fdesc = try makeDesc(.forward, src: &src, dst: &dst, bias: p.bias)
+            guard let fwd = try? withUnsafePointer(to: &fdesc, { try Primitive("\(kind) forward", opDesc: $0) }) else { continue }
+            var prim = fwd
+            if direction != .forward {
+                var src2 = try DNNL.desc(dims, st), dst2 = try DNNL.desc(od, dt)
+                var bdesc = try makeDesc(direction, src: &src2, dst: &dst2, bias: p.bias)
+                guard let b = try? withUnsafePointer(to: &bdesc, { try Primitive("\(kind) \(direction)", opDesc: $0, hint: fwd) }) else { continue }
+                prim = b
+            }
+            if chosen == nil { chosen = prim }
+            if !prim.implementation.hasPrefix("ref") { chosen = prim; break }
+        }
+        guard let prim = chosen else {
+            throw NeuralEngineError.backend(what: "\(kind) \(direction): no implementation for \(dims)", status: -1)
+        }
+        let pass = try Pass(primitive: prim, direction: direction, blockedSrc: p.src, blockedDst: p.dst, user: p.userWeights)
+        p.passes[direction] = pass
+        return pass
+    }
+
+    /// Reorders `fm` into `reorder`'s output layout (a scratch buffer), or hands back its own data.
+    private func input(_ fm: FeatureMap, blocked: dnnl_memory_desc_t, reorder: Primitive?, target: dnnl_memory_desc_t)
+        throws -> (UnsafeMutableRawPointer, AlignedBuffer?) {
+        guard let reorder else { return (UnsafeMutableRawPointer(fm.data), nil) }
         let buf = AlignedBuffer(bytes: DNNL.byteSize(target))
-        try DNNL.execute(reorder, [(DNNL_ARG_FROM, p.userWeights, raw), (DNNL_ARG_TO, target, buf.raw)])
+        try DNNL.execute(reorder, [(DNNL_ARG_FROM, blocked, UnsafeMutableRawPointer(fm.data)), (DNNL_ARG_TO, target, buf.raw)])
         return (buf.raw, buf)
+    }
+
+    /// Weights in the layout `pass` expects.
+    private func weights(_ w: Tensor, _ p: Plan, _ pass: Pass) throws -> (UnsafeMutableRawPointer, AlignedBuffer) {
+        let buf = AlignedBuffer(bytes: DNNL.byteSize(pass.weights))
+        try w.data.withUnsafeBufferPointer { wp in
+            let raw = UnsafeMutableRawPointer(mutating: wp.baseAddress!)
+            if let r = pass.weightsReorder {
+                try DNNL.execute(r, [(DNNL_ARG_FROM, p.userWeights, raw), (DNNL_ARG_TO, pass.weights, buf.raw)])
+            } else {
+                buf.raw.copyMemory(from: raw, byteCount: w.count * 4)
+            }
+        }
+        return (buf.raw, buf)
+    }
+
+    /// Runs `body` writing an output of layout `md`, delivered as a blocked map.
+    private func output(dims: [Int], blocked: dnnl_memory_desc_t, md: dnnl_memory_desc_t, reorder: Primitive?,
+                        _ body: (UnsafeMutableRawPointer) throws -> Void) throws -> FeatureMap {
+        let y = FeatureMap(n: dims[0], c: dims[1], d: dims[2], h: dims[3], w: dims[4])
+        guard let reorder else {
+            try body(UnsafeMutableRawPointer(y.data))
+            return y
+        }
+        let buf = AlignedBuffer(bytes: DNNL.byteSize(md))
+        try body(buf.raw)
+        try DNNL.execute(reorder, [(DNNL_ARG_FROM, md, buf.raw), (DNNL_ARG_TO, blocked, UnsafeMutableRawPointer(y.data))])
+        y.zeroPadding()
+        return y
     }
 
     func forward(_ x: FeatureMap, weight: Tensor, bias: Tensor?) throws -> FeatureMap {
         let p = try plan(for: x)
-        let od = outputDims(x)
-        let y = FeatureMap(n: od[0], c: od[1], d: od[2], h: od[3], w: od[4])
-        try weight.data.withUnsafeBufferPointer { wp in
-            let (wptr, keep) = try weights(wp.baseAddress!, p, reorder: p.toForwardWeights, target: p.forwardWeights)
+        let ps = try pass(.forward, p, dims: x.dims)
+        let (src, keepSrc) = try input(x, blocked: p.src, reorder: ps.srcReorder, target: ps.src)
+        let (w, keepW) = try weights(weight, p, ps)
+        let y = try output(dims: outputDims(x), blocked: p.dst, md: ps.dst, reorder: ps.dstReorder) { dst in
             var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-                (DNNL_ARG_SRC, p.src, UnsafeMutableRawPointer(x.data)),
-                (DNNL_ARG_WEIGHTS, p.forwardWeights, wptr),
-                (DNNL_ARG_DST, p.dst, UnsafeMutableRawPointer(y.data)),
-            ]
+                (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_WEIGHTS, ps.weights, w), (DNNL_ARG_DST, ps.dst, dst)]
             if hasBias, let bias {
                 try bias.data.withUnsafeBufferPointer { bp in
                     args.append((DNNL_ARG_BIAS, p.bias, UnsafeMutableRawPointer(mutating: bp.baseAddress!)))
-                    try DNNL.execute(p.forward, args)
+                    try DNNL.execute(ps.primitive, args)
                 }
             } else {
-                try DNNL.execute(p.forward, args)
+                try DNNL.execute(ps.primitive, args)
             }
-            withExtendedLifetime(keep) {}
         }
+        withExtendedLifetime((keepSrc, keepW)) {}
         return y
     }
 
     /// dL/dx from dL/dy.
     func backwardData(_ dy: FeatureMap, input x: FeatureMap, weight: Tensor) throws -> FeatureMap {
         let p = try plan(for: x)
-        if p.backwardData == nil {
-            var src = p.src, dst = p.dst
-            var wany = try DNNL.desc([outChannels, inChannels, kernel, kernel, kernel], dnnl_format_tag_any)
-            var desc = dnnl_convolution_desc_t()
-            let st = kind == .convolution
-                ? dnnl_convolution_backward_data_desc_init(&desc, alg, &src, &wany, &dst, strides, pads, pads)
-                : dnnl_deconvolution_backward_data_desc_init(&desc, alg, &src, &wany, &dst, strides, pads, pads)
-            try DNNL.check(st, "backward-data descriptor")
-            let prim = try withUnsafePointer(to: &desc) {
-                try Primitive("\(kind) backward data", opDesc: $0, hint: p.forward)
-            }
-            p.backwardData = prim
-            p.backwardDataWeights = prim.md(dnnl_query_weights_md)
-            p.toBackwardDataWeights = DNNL.equal(p.backwardDataWeights, p.userWeights)
-                ? nil : try Primitive(reorderFrom: p.userWeights, to: p.backwardDataWeights)
+        let ps = try pass(.backwardData, p, dims: x.dims)
+        let (ddst, keepDst) = try input(dy, blocked: p.dst, reorder: ps.dstReorder, target: ps.dst)
+        let (w, keepW) = try weights(weight, p, ps)
+        let dx = try output(dims: x.dims, blocked: p.src, md: ps.src, reorder: ps.srcReorder) { dsrc in
+            try DNNL.execute(ps.primitive, [(DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_WEIGHTS, ps.weights, w),
+                                            (DNNL_ARG_DIFF_SRC, ps.src, dsrc)])
         }
-        let dx = FeatureMap(like: x)
-        try weight.data.withUnsafeBufferPointer { wp in
-            let (wptr, keep) = try weights(wp.baseAddress!, p, reorder: p.toBackwardDataWeights,
-                                           target: p.backwardDataWeights)
-            try DNNL.execute(p.backwardData!, [
-                (DNNL_ARG_DIFF_DST, p.dst, UnsafeMutableRawPointer(dy.data)),
-                (DNNL_ARG_WEIGHTS, p.backwardDataWeights, wptr),
-                (DNNL_ARG_DIFF_SRC, p.src, UnsafeMutableRawPointer(dx.data)),
-            ])
-            withExtendedLifetime(keep) {}
-        }
+        withExtendedLifetime((keepDst, keepW)) {}
         return dx
     }
 
     /// Adds dL/dW (PyTorch layout) and dL/db to the given gradients.
     func backwardWeights(_ dy: FeatureMap, input x: FeatureMap, weightGrad: inout Tensor, biasGrad: inout Tensor?) throws {
-        let p = try plan(for: x)
-        if p.backwardWeights == nil {
-            var src = p.src, dst = p.dst, bias = p.bias
-            var wany = try DNNL.desc([outChannels, inChannels, kernel, kernel, kernel], dnnl_format_tag_any)
-            var desc = dnnl_convolution_desc_t()
-            let st: dnnl_status_t = withUnsafeMutablePointer(to: &bias) { bp in
-                let b = hasBias ? bp : nil
-                return kind == .convolution
-                    ? dnnl_convolution_backward_weights_desc_init(&desc, alg, &src, &wany, b, &dst, strides, pads, pads)
-                    : dnnl_deconvolution_backward_weights_desc_init(&desc, alg, &src, &wany, b, &dst, strides, pads, pads)
-            }
-            try DNNL.check(st, "backward-weights descriptor")
-            let prim = try withUnsafePointer(to: &desc) {
-                try Primitive("\(kind) backward weights", opDesc: $0, hint: p.forward)
-            }
-            p.backwardWeights = prim
-            p.diffWeights = prim.md(dnnl_query_diff_weights_md)
-            p.fromDiffWeights = DNNL.equal(p.diffWeights, p.userWeights)
-                ? nil : try Primitive(reorderFrom: p.diffWeights, to: p.userWeights)
+        if kind == .convolution && kernel > 1 && !hasBias {
+            // oneDNN has no fast 3-D backward-weights kernel on AVX2; see DirectWeightGradient.
+            let dw = DirectWeightGradient.compute(x: x, dy: dy, kernel: kernel, stride: stride, padding: padding)
+            for i in 0..<weightGrad.count { weightGrad.data[i] += dw[i] }
+            return
         }
-        let dw = AlignedBuffer(bytes: DNNL.byteSize(p.diffWeights))
+        let p = try plan(for: x)
+        let ps = try pass(.backwardWeights, p, dims: x.dims)
+        let (src, keepSrc) = try input(x, blocked: p.src, reorder: ps.srcReorder, target: ps.src)
+        let (ddst, keepDst) = try input(dy, blocked: p.dst, reorder: ps.dstReorder, target: ps.dst)
+        let dw = AlignedBuffer(bytes: DNNL.byteSize(ps.weights))
         let db = AlignedBuffer(bytes: outChannels * 4)
         var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-            (DNNL_ARG_SRC, p.src, UnsafeMutableRawPointer(x.data)),
-            (DNNL_ARG_DIFF_DST, p.dst, UnsafeMutableRawPointer(dy.data)),
-            (DNNL_ARG_DIFF_WEIGHTS, p.diffWeights, dw.raw),
-        ]
+            (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_DIFF_WEIGHTS, ps.weights, dw.raw)]
         if hasBias { args.append((DNNL_ARG_DIFF_BIAS, p.bias, db.raw)) }
-        try DNNL.execute(p.backwardWeights!, args)
-        let count = weightGrad.count
-        if let reorder = p.fromDiffWeights {
-            let user = AlignedBuffer(bytes: count * 4)
-            try DNNL.execute(reorder, [(DNNL_ARG_FROM, p.diffWeights, dw.raw), (DNNL_ARG_TO, p.userWeights, user.raw)])
+        try DNNL.execute(ps.primitive, args)
+        withExtendedLifetime((keepSrc, keepDst)) {}
+        if let reorder = ps.weightsReorder {
+            let user = AlignedBuffer(bytes: weightGrad.count * 4)
+            try DNNL.execute(reorder, [(DNNL_ARG_FROM, ps.weights, dw.raw), (DNNL_ARG_TO, p.userWeights, user.raw)])
             add(user.raw, into: &weightGrad)
         } else {
             add(dw.raw, into: &weightGrad)
@@ -230,10 +298,11 @@ final class ConvolutionKernel {
         for i in 0..<t.count { t.data[i] += src[i] }
     }
 
-    /// Names of the kernels oneDNN picked, for benchmarks.
+    /// Names of the kernels oneDNN picked for the passes run so far, for benchmarks.
     func implementations(for x: FeatureMap) -> [String] {
-        guard let p = try? plan(for: x) else { return [] }
-        return [p.forward.implementation, p.backwardData?.implementation, p.backwardWeights?.implementation]
-            .compactMap { $0 }
+        guard let p = plans[x.dims] else { return [] }
+        return [Direction.forward, .backwardData, .backwardWeights].compactMap { d in
+            p.passes[d].map { "\(d): \($0.primitive.implementation)" }
+        }
     }
 }

@@ -8,7 +8,7 @@ public final class GroupNorm3d: StateProvider {
     /// Per-channel scale and shift; nil without affine (InstanceNorm3d's PyTorch default).
     public let weight: Parameter?, bias: Parameter?
 
-    private var saved: (x: FeatureMap, mean: [Double], invStd: [Double])?
+    private var saved: (x: FeatureMap, mean: [Double], invStd: [Double], reluOutput: FeatureMap?)?
 
     public init(groups: Int, channels: Int, eps: Double = 1e-5, affine: Bool = true) {
         precondition(groups > 0 && channels % groups == 0, "GroupNorm: \(channels) channels do not split into \(groups) groups")
@@ -33,6 +33,11 @@ public final class GroupNorm3d: StateProvider {
     private func gamma(_ c: Int) -> Double { Double(weight?.value.data[c] ?? 1) }
 
     public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+        try forward(x, training: training, relu: false)
+    }
+
+    /// With `relu`, a following ReLU is fused (see `BatchNorm3d.forward(_:training:relu:)`).
+    public func forward(_ x: FeatureMap, training: Bool, relu: Bool) throws -> FeatureMap {
         guard x.c == channels else { throw NeuralEngineError.shapeMismatch("GroupNorm3d(\(channels)) got \(x.c) channels") }
         let (s, q) = BlockKernels.moments(x)
         let count = Double(perGroup * x.spatial)
@@ -56,20 +61,22 @@ public final class GroupNorm3d: StateProvider {
                 b[nn * x.paddedChannels + c] = Float(Double(bias?.value.data[c] ?? 0) - mean[nn * groups + g] * k)
             }
         }
-        saved = training ? (x, mean, invStd) : nil
-        return BlockKernels.affine(x, scale: BlockKernels.lanes(a, blocks: x.n * x.blocks),
-                                   shift: BlockKernels.lanes(b, blocks: x.n * x.blocks))
+        let y = BlockKernels.affine(x, scale: BlockKernels.lanes(a, blocks: x.n * x.blocks),
+                                    shift: BlockKernels.lanes(b, blocks: x.n * x.blocks), relu: relu)
+        saved = training ? (x, mean, invStd, relu ? y : nil) : nil
+        return y
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let (x, mean, invStd) = saved else {
+        guard let (x, mean, invStd, reluOutput) = saved else {
             throw NeuralEngineError.invalidArgument("GroupNorm3d.backward without a training forward")
         }
         saved = nil
         let P = x.paddedChannels
         var center = [Float](repeating: 0, count: x.n * P)
         for nn in 0..<x.n { for c in 0..<channels { center[nn * P + c] = Float(mean[nn * groups + c / perGroup]) } }
-        let (s, d) = BlockKernels.gradientMoments(dy, x, center: BlockKernels.lanes(center, blocks: x.n * x.blocks))
+        let (s, d) = BlockKernels.gradientMoments(dy, x, center: BlockKernels.lanes(center, blocks: x.n * x.blocks),
+                                                  reluOutput: reluOutput)
         let count = Double(perGroup * x.spatial)
         var A = [Float](repeating: 0, count: x.n * P), B = A, C = A
         for nn in 0..<x.n {
@@ -93,6 +100,6 @@ public final class GroupNorm3d: StateProvider {
         }
         let nb = x.n * x.blocks
         return BlockKernels.normBackward(dy, x, BlockKernels.lanes(A, blocks: nb), BlockKernels.lanes(B, blocks: nb),
-                                         BlockKernels.lanes(C, blocks: nb))
+                                         BlockKernels.lanes(C, blocks: nb), reluOutput: reluOutput)
     }
 }

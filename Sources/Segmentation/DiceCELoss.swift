@@ -37,21 +37,6 @@ public struct DiceCELoss: Sendable {
         public var gradient: Tensor
     }
 
-    /// Probabilities of one voxel's logits (stride `inner` between classes) into `p`.
-    @inline(__always)
-    private func probabilities(_ z: UnsafePointer<Float>, _ inner: Int, _ K: Int, _ p: inout [Double]) {
-        switch probability {
-        case .sigmoid:
-            for k in 0..<K { p[k] = 1 / (1 + Foundation.exp(-Double(z[k * inner]))) }
-        case .softmax:
-            var m = -Double.infinity
-            for k in 0..<K { m = Swift.max(m, Double(z[k * inner])) }
-            var s = 0.0
-            for k in 0..<K { p[k] = Foundation.exp(Double(z[k * inner]) - m); s += p[k] }
-            for k in 0..<K { p[k] /= s }
-        }
-    }
-
     public func callAsFunction(_ logits: Tensor, _ labels: LabelMap) throws -> Result {
         let N = logits.shape[0], K = logits.shape[1]
         let V = logits.count / Swift.max(1, N * K)
@@ -63,41 +48,64 @@ public struct DiceCELoss: Sendable {
         }
         let chunk = 16384
         let pieces = (V + chunk - 1) / chunk
-        // Pass 1: per (n, piece) sums of p·y, p, y for every class, and the CE sum.
+        let sigmoid = probability == .sigmoid
+        // Pass 1: softmax (for CE, and for Dice unless sigmoid) and the Dice probabilities, kept for
+        // pass 2; per (n, piece) sums of p·y, p and y per class, and the CE sum.
+        var soft = [Float](repeating: 0, count: logits.count)
+        var diceP = sigmoid ? [Float](repeating: 0, count: logits.count) : []
         var inter = [Double](repeating: 0, count: N * pieces * K), psum = inter, ysum = inter
         var ce = [Double](repeating: 0, count: N * pieces)
         logits.data.withUnsafeBufferPointer { zb in
-            labels.data.withUnsafeBufferPointer { lb in
+          labels.data.withUnsafeBufferPointer { lb in
+            soft.withUnsafeMutableBufferPointer { sb in
+              diceP.withUnsafeMutableBufferPointer { db in
                 inter.withUnsafeMutableBufferPointer { ib in
-                    psum.withUnsafeMutableBufferPointer { pb in
-                        ysum.withUnsafeMutableBufferPointer { yb in
-                            ce.withUnsafeMutableBufferPointer { cb in
-                                let (ib, pb, yb, cb) = (ib, pb, yb, cb)
-                                parallelFor(N * pieces) { item in
-                                    let n = item / pieces, lo = (item % pieces) * chunk, hi = Swift.min(V, lo + chunk)
-                                    var p = [Double](repeating: 0, count: K)
-                                    var ceAcc = 0.0
-                                    let base = item * K
-                                    for v in lo..<hi {
-                                        let z = zb.baseAddress! + n * K * V + v
-                                        let y = Int(lb[n * V + v])
-                                        probabilities(z, V, K, &p)
-                                        for k in 0..<K { pb[base + k] += p[k] }
-                                        ib[base + y] += p[y]
-                                        yb[base + y] += 1
-                                        var m = -Double.infinity
-                                        for k in 0..<K { m = Swift.max(m, Double(z[k * V])) }
-                                        var s = 0.0
-                                        for k in 0..<K { s += Foundation.exp(Double(z[k * V]) - m) }
-                                        ceAcc += m + Foundation.log(s) - Double(z[y * V])
-                                    }
-                                    cb[item] = ceAcc
+                  psum.withUnsafeMutableBufferPointer { pb in
+                    ysum.withUnsafeMutableBufferPointer { yb in
+                      ce.withUnsafeMutableBufferPointer { cb in
+                        let (sb, db, ib, pb, yb, cb) = (sb, db, ib, pb, yb, cb)
+                        parallelFor(N * pieces) { item in
+                            let n = item / pieces, lo = (item % pieces) * chunk, hi = Swift.min(V, lo + chunk)
+                            let base = item * K
+                            var ceAcc = 0.0
+                            var pAcc = [Float](repeating: 0, count: K)
+                            var run = 0
+                            for v in lo..<hi {
+                                let z = zb.baseAddress! + n * K * V + v
+                                let sm = sb.baseAddress! + n * K * V + v
+                                let y = Int(lb[n * V + v])
+                                var m = -Float.infinity
+                                for k in 0..<K { m = Swift.max(m, z[k * V]) }
+                                var sum: Float = 0
+                                for k in 0..<K { let e = Foundation.exp(z[k * V] - m); sm[k * V] = e; sum += e }
+                                let inv = 1 / sum
+                                for k in 0..<K { sm[k * V] *= inv }
+                                ceAcc += Double(m + Foundation.log(sum) - z[y * V])
+                                if sigmoid {
+                                    let dp = db.baseAddress! + n * K * V + v
+                                    for k in 0..<K { let p = 1 / (1 + Foundation.exp(-z[k * V])); dp[k * V] = p; pAcc[k] += p }
+                                    ib[base + y] += Double(dp[y * V])
+                                } else {
+                                    for k in 0..<K { pAcc[k] += sm[k * V] }
+                                    ib[base + y] += Double(sm[y * V])
+                                }
+                                yb[base + y] += 1
+                                run += 1
+                                if run == 64 {
+                                    for k in 0..<K { pb[base + k] += Double(pAcc[k]); pAcc[k] = 0 }
+                                    run = 0
                                 }
                             }
+                            for k in 0..<K { pb[base + k] += Double(pAcc[k]) }
+                            cb[item] = ceAcc
                         }
+                      }
                     }
+                  }
                 }
+              }
             }
+          }
         }
         var I = [Double](repeating: 0, count: N * K), P = I, G = I
         var ceTotal = 0.0
@@ -125,43 +133,39 @@ public struct DiceCELoss: Sendable {
         }
         dice /= terms
         let ceMean = ceTotal / Double(N * V)
-        // Pass 2: the gradient.
+        // Pass 2: the gradient, from the kept probabilities.
         var grad = Tensor(shape: logits.shape)
-        let ceScale = lambdaCE / Double(N * V)
-        logits.data.withUnsafeBufferPointer { zb in
+        let ceScale = Float(lambdaCE / Double(N * V))
+        let af = a.map { Float($0) }, bf = b.map { Float($0) }
+        soft.withUnsafeBufferPointer { sb in
+          diceP.withUnsafeBufferPointer { db in
             labels.data.withUnsafeBufferPointer { lb in
                 grad.data.withUnsafeMutableBufferPointer { gb in
                     let gb = gb
                     parallelFor(N * pieces) { item in
                         let n = item / pieces, lo = (item % pieces) * chunk, hi = Swift.min(V, lo + chunk)
-                        var p = [Double](repeating: 0, count: K), q = p, dp = p
+                        var q = [Float](repeating: 0, count: K)
                         for v in lo..<hi {
-                            let z = zb.baseAddress! + n * K * V + v
+                            let off = n * K * V + v
+                            let sm = sb.baseAddress! + off, g = gb.baseAddress! + off
                             let y = Int(lb[n * V + v])
-                            probabilities(z, V, K, &p)
-                            for k in 0..<K { dp[k] = a[n * K + k] + (k == y ? b[n * K + k] : 0) }
-                            let g = gb.baseAddress! + n * K * V + v
-                            switch probability {
-                            case .sigmoid:
-                                for k in 0..<K { q[k] = dp[k] * p[k] * (1 - p[k]) }
-                            case .softmax:
-                                var dot = 0.0
-                                for k in 0..<K { dot += dp[k] * p[k] }
-                                for k in 0..<K { q[k] = p[k] * (dp[k] - dot) }
+                            if sigmoid {
+                                let p = db.baseAddress! + off
+                                for k in 0..<K {
+                                    let dp = af[n * K + k] + (k == y ? bf[n * K + k] : 0)
+                                    q[k] = dp * p[k * V] * (1 - p[k * V])
+                                }
+                            } else {
+                                var dot: Float = 0
+                                for k in 0..<K { dot += (af[n * K + k] + (k == y ? bf[n * K + k] : 0)) * sm[k * V] }
+                                for k in 0..<K { q[k] = sm[k * V] * (af[n * K + k] + (k == y ? bf[n * K + k] : 0) - dot) }
                             }
-                            // Softmax for the CE part (recomputed when dice used sigmoid).
-                            var m = -Double.infinity
-                            for k in 0..<K { m = Swift.max(m, Double(z[k * V])) }
-                            var s = 0.0
-                            for k in 0..<K { s += Foundation.exp(Double(z[k * V]) - m) }
-                            for k in 0..<K {
-                                let sm = Foundation.exp(Double(z[k * V]) - m) / s
-                                g[k * V] = Float(q[k] + ceScale * (sm - (k == y ? 1 : 0)))
-                            }
+                            for k in 0..<K { g[k * V] = q[k] + ceScale * (sm[k * V] - (k == y ? 1 : 0)) }
                         }
                     }
                 }
             }
+          }
         }
         return Result(total: lambdaDice * dice + lambdaCE * ceMean, dice: dice, crossEntropy: ceMean, gradient: grad)
     }

@@ -3,6 +3,8 @@ import NeuralEngine
 /// The normalisation layers a ResBlock3D can use, behind one interface.
 public protocol Normalization: StateProvider {
     func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap
+    /// Normalisation with a fused ReLU; `backward` then takes the gradient after the ReLU.
+    func forward(_ x: FeatureMap, training: Bool, relu: Bool) throws -> FeatureMap
     func backward(_ dy: FeatureMap) throws -> FeatureMap
 }
 

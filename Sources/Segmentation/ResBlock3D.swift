@@ -9,11 +9,14 @@ public final class ResBlock3D: StateProvider {
     public let se: SqueezeExcite3D?
     public let skipConv: Conv3d?, skipNorm: Normalization?
     private let act1: Activation, actOut: Activation
+    /// ReLU after norm1 runs inside the normalisation pass.
+    private let fuseNormActivation: Bool
 
     public init(_ cin: Int, _ cout: Int, stride: Int, config: UNetConfig, rng: inout RandomSource) {
         conv1 = Conv3d(cin, cout, kernel: 3, stride: stride, padding: 1, bias: false, rng: &rng)
         norm1 = config.makeNorm(cout)
         act1 = Activation(config.activationKind)
+        fuseNormActivation = config.activationKind == .relu
         drop = Dropout3d(p: config.dropout, seed: rng.next())
         conv2 = Conv3d(cout, cout, kernel: 3, stride: 1, padding: 1, bias: false, rng: &rng)
         norm2 = config.makeNorm(cout)
@@ -48,8 +51,11 @@ public final class ResBlock3D: StateProvider {
 
     public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
         var h = try conv1.forward(x, training: training)
-        h = try norm1.forward(h, training: training)
-        h = act1.forward(h, training: training)
+        if fuseNormActivation {
+            h = try norm1.forward(h, training: training, relu: true)
+        } else {
+            h = act1.forward(try norm1.forward(h, training: training), training: training)
+        }
         h = try drop.forward(h, training: training)
         h = try conv2.forward(h, training: training)
         h = try norm2.forward(h, training: training)
@@ -58,7 +64,7 @@ public final class ResBlock3D: StateProvider {
         if let skipConv, let skipNorm {
             r = try skipNorm.forward(try skipConv.forward(x, training: training), training: training)
         }
-        return actOut.forward(try add(h, r), training: training)
+        return try actOut.forwardSum(h, r, training: training)
     }
 
     /// Returns dL/dx (nil when `needsInputGradient` is false).
@@ -69,7 +75,7 @@ public final class ResBlock3D: StateProvider {
         dh = try norm2.backward(dh)
         dh = try conv2.backward(dh)!
         dh = try drop.backward(dh)
-        dh = try act1.backward(dh)
+        if !fuseNormActivation { dh = try act1.backward(dh) }
         dh = try norm1.backward(dh)
         let dx1 = try conv1.backward(dh)
         if let skipConv, let skipNorm {

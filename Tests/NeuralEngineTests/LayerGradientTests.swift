@@ -5,7 +5,7 @@ import NeuralEngine
 final class LayerGradientTests: XCTestCase {
     func testConv3dGradients() throws {
         var rng = RandomSource(seed: 11)
-        for (cin, cout, k, s, p, bias) in [(3, 5, 3, 1, 1, false), (4, 9, 3, 2, 1, true), (2, 3, 1, 2, 0, false),
+        for (cin, cout, k, s, p, bias) in [(3, 5, 3, 1, 1, false), (4, 9, 3, 2, 1, false), (2, 3, 1, 2, 0, false), (5, 4, 3, 2, 1, true),
                                             (10, 3, 1, 1, 0, true)] {
             let conv = Conv3d(cin, cout, kernel: k, stride: s, padding: p, bias: bias, rng: &rng)
             let x = rng.tensor([1, cin, 4, 3, 4])
@@ -33,6 +33,32 @@ final class LayerGradientTests: XCTestCase {
         try assertGradients("batchnorm", inputs: [x], params: [bn.weight, bn.bias],
                             forward: { try bn.forward(FeatureMap($0[0]), training: true).tensor() },
                             backward: { [try bn.backward(FeatureMap($0)).tensor()] })
+    }
+
+    /// Normalisation with the fused ReLU, and the fused residual sum + activation.
+    func testFusedNormReLUAndSumGradients() throws {
+        var rng = RandomSource(seed: 20)
+        let bn = BatchNorm3d(9)
+        bn.weight.value = rng.tensor([9], scale: 2)
+        bn.bias.value = rng.tensor([9])
+        let x = rng.tensor([2, 9, 3, 2, 3], scale: 3)
+        try assertGradients("batchnorm+relu", inputs: [x], params: [bn.weight, bn.bias],
+                            forward: { try bn.forward(FeatureMap($0[0]), training: true, relu: true).tensor() },
+                            backward: { [try bn.backward(FeatureMap($0)).tensor()] })
+        let fused = try bn.forward(FeatureMap(x), training: false, relu: true).tensor()
+        let plain = try bn.forward(FeatureMap(x), training: false).tensor()
+        XCTAssertEqual(fused.data, plain.data.map { max(0, $0) })
+        let gn = GroupNorm3d(groups: 2, channels: 6)
+        // |gamma| >= 0.5 and a non-zero shift keep outputs off the ReLU kink at the FD step size.
+        gn.weight!.value = Tensor(shape: [6], data: (0..<6).map { i in (i % 2 == 0 ? 1 : -1) * rng.uniform(0.5, 2) })
+        gn.bias!.value = rng.tensor([6])
+        try assertGradients("groupnorm+relu", inputs: [rng.tensor([1, 6, 3, 3, 2], scale: 2)], params: [gn.weight!, gn.bias!],
+                            forward: { try gn.forward(FeatureMap($0[0]), training: true, relu: true).tensor() },
+                            backward: { [try gn.backward(FeatureMap($0)).tensor()] })
+        let act = Activation(.relu)
+        let a = rng.tensor([1, 10, 2, 3, 2]), b = rng.tensor([1, 10, 2, 3, 2])
+        let y = try act.forwardSum(FeatureMap(a), FeatureMap(b), training: true).tensor()
+        for i in 0..<a.count { XCTAssertEqual(y.data[i], max(0, a.data[i] + b.data[i])) }
     }
 
     func testGroupAndInstanceNormGradients() throws {
