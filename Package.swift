@@ -38,7 +38,9 @@ let package = Package(
         module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
-        module("NeuralEngine", ["CDNNL"]),
+        // AVX2 + FMA code generation for the engine's SIMD loops (8-float vectors in one register).
+        .target(name: "NeuralEngine", dependencies: ["CDNNL", "ImageCore"],
+                swiftSettings: settings + [.unsafeFlags(["-target-cpu", "haswell"])]),
         module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
         module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering", "ASPECTS"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
