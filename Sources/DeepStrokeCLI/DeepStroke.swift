@@ -7,7 +7,11 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, StripCommand.self, AtlasCommand.self, ScoreCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self, StripCommand.self,
+            AtlasCommand.self, TrainCommand.self, ModelCommand.self, NNCommand.self, SegmentCommand.self,
+            ScoreCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self,
+        ]
     )
 }
 

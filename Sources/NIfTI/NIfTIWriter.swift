@@ -56,7 +56,7 @@ enum NIfTIWriter {
                 defer { if !closed { close(fd) } }
                 try headerBytes.withUnsafeBytes { head in
                     if compress {
-                        try WholeBufferGzip.write(segments: [head, payload], to: fd, level: options.compressionLevel, path: path)
+                        try WholeBufferGzip.write(header: head, payload: payload, to: fd, level: options.compressionLevel, path: path)
                     } else {
                         try FileDescriptor.writeAll(fd, head.baseAddress!, head.count, path: path)
                         try FileDescriptor.writeAll(fd, payload.baseAddress!, payload.count, path: path)
