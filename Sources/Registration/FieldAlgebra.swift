@@ -109,4 +109,15 @@ extension DisplacementField {
     public func followed(by next: DisplacementField) -> DisplacementField {
         FieldAlgebra.compose(first: self, then: next)
     }
+
+    /// Gaussian smoothing of each component with `sigma` voxels (replicated border): the regulariser SyN
+    /// applies to its update and total fields.
+    public func smoothed(sigma: Double) -> DisplacementField {
+        var out = self
+        let s = shape
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: s.count)
+        defer { scratch.deallocate() }
+        out.data.withUnsafeMutableBufferPointer { FieldAlgebra.smooth($0.baseAddress!, s, sigma: sigma, scratch: scratch) }
+        return out
+    }
 }

@@ -57,6 +57,19 @@ struct TrilinearStencil {
         let c1 = c01 + fy * (c11 - c01)
         return c0 + fz * (c1 - c0)
     }
+
+    /// Trilinear interpolation of packed 4-vectors (e.g. value and gradient stored together).
+    @inline(__always)
+    func sample4(_ p: UnsafePointer<SIMD4<Float>>) -> SIMD4<Float> {
+        let a = i000
+        let c00 = p[a] + fx * (p[a + dx] - p[a])
+        let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
+        let c01 = p[a + dz] + fx * (p[a + dz + dx] - p[a + dz])
+        let c11 = p[a + dz + dy] + fx * (p[a + dz + dy + dx] - p[a + dz + dy])
+        let c0 = c00 + fy * (c10 - c00)
+        let c1 = c01 + fy * (c11 - c01)
+        return c0 + fz * (c1 - c0)
+    }
 }
 
 /// True when a continuous index lies in the grid, extended by half a voxel on each side as ITK does

@@ -7,7 +7,7 @@ import ImageCore
 public enum ITKTransformFile {
     /// Reads an affine-like transform (affine, rigid, Euler, versor, similarity, translation, or a composite
     /// of those) from a `.txt`/`.tfm` text file or a `.mat` file.
-    public static func read(_ url: URL) throws -> AffineTransform {
+    public static func read(_ url: URL) throws -> AffineTransform3D {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw RegistrationError.transformFile(file: url.path, problem: "cannot be read (\(error.localizedDescription))")
@@ -22,11 +22,11 @@ public enum ITKTransformFile {
     }
 
     /// Writes `t` as an `AffineTransform_double_3_3` text file (atomically).
-    public static func write(_ t: AffineTransform, to url: URL) throws {
+    public static func write(_ t: AffineTransform3D, to url: URL) throws {
         try AtomicFile.write(Data(text(t).utf8), to: url)
     }
 
-    public static func text(_ t: AffineTransform) -> String {
+    public static func text(_ t: AffineTransform3D) -> String {
         let params = t.linear + [t.translation.x, t.translation.y, t.translation.z]
         let fixed = [t.center.x, t.center.y, t.center.z]
         let fmt = { (v: [Double]) in v.map { formatNumber($0) }.joined(separator: " ") }
@@ -41,7 +41,7 @@ public enum ITKTransformFile {
 
     // MARK: - text
 
-    static func parse(_ text: String, file: String) throws -> AffineTransform {
+    static func parse(_ text: String, file: String) throws -> AffineTransform3D {
         var blocks: [(type: String, params: [Double], fixed: [Double])] = []
         guard text.hasPrefix("#Insight Transform File") else {
             throw RegistrationError.transformFile(file: file, problem: "does not start with '#Insight Transform File'; not an ITK transform file")
@@ -69,7 +69,7 @@ public enum ITKTransformFile {
         let parts = blocks.filter { !$0.type.hasPrefix("CompositeTransform") }
         guard !parts.isEmpty else { throw RegistrationError.transformFile(file: file, problem: "holds no transform") }
         // ITK composites apply their last transform first: T = T1 o T2 o ... o Tn.
-        var result = AffineTransform.identity
+        var result = AffineTransform3D.identity
         var first = true
         for b in parts {
             let t = try makeTransform(type: b.type, params: b.params, fixed: b.fixed, file: file)
@@ -80,7 +80,7 @@ public enum ITKTransformFile {
     }
 
     /// Builds the map for one ITK transform type from its Parameters and FixedParameters.
-    static func makeTransform(type: String, params p: [Double], fixed f: [Double], file: String) throws -> AffineTransform {
+    static func makeTransform(type: String, params p: [Double], fixed f: [Double], file: String) throws -> AffineTransform3D {
         func need(_ n: Int, _ m: Int) throws {
             guard p.count >= n, f.count >= m else {
                 throw RegistrationError.transformFile(file: file, problem: "\(type) needs \(n) parameters and \(m) fixed parameters, found \(p.count) and \(f.count)")
@@ -94,7 +94,7 @@ public enum ITKTransformFile {
         switch base {
         case "AffineTransform", "MatrixOffsetTransformBase", "Rigid3DTransform", "ScalableAffineTransform":
             try need(12, 0)
-            return AffineTransform(linear: Array(p[0..<9]), translation: SIMD3(p[9], p[10], p[11]), center: centre())
+            return AffineTransform3D(linear: Array(p[0..<9]), translation: SIMD3(p[9], p[10], p[11]), center: centre())
         case "Euler3DTransform":
             try need(6, 0)
             let zyx = f.count >= 4 && f[3] != 0
@@ -103,21 +103,21 @@ public enum ITKTransformFile {
             let ry = [cy, 0, sy, 0, 1, 0, -sy, 0, cy]
             let rz = [cz, -sz, 0, sz, cz, 0, 0, 0, 1]
             // ITK's default Euler order is Z X Y (R = Rz Rx Ry); ComputeZYX gives R = Rz Ry Rx.
-            let r = zyx ? AffineTransform.multiply3(rz, AffineTransform.multiply3(ry, rx))
-                        : AffineTransform.multiply3(rz, AffineTransform.multiply3(rx, ry))
-            return AffineTransform(linear: r, translation: SIMD3(p[3], p[4], p[5]), center: centre())
+            let r = zyx ? AffineTransform3D.multiply3(rz, AffineTransform3D.multiply3(ry, rx))
+                        : AffineTransform3D.multiply3(rz, AffineTransform3D.multiply3(rx, ry))
+            return AffineTransform3D(linear: r, translation: SIMD3(p[3], p[4], p[5]), center: centre())
         case "VersorRigid3DTransform", "Similarity3DTransform", "ScaleVersor3DTransform":
             try need(base == "VersorRigid3DTransform" ? 6 : 7, 0)
             var r = versorMatrix(p[0], p[1], p[2])
             if base == "Similarity3DTransform" { r = r.map { $0 * p[6] } }
             if base == "ScaleVersor3DTransform" {
                 try need(9, 0)
-                r = AffineTransform.multiply3(r, [p[6], 0, 0, 0, p[7], 0, 0, 0, p[8]])
+                r = AffineTransform3D.multiply3(r, [p[6], 0, 0, 0, p[7], 0, 0, 0, p[8]])
             }
-            return AffineTransform(linear: r, translation: SIMD3(p[3], p[4], p[5]), center: centre())
+            return AffineTransform3D(linear: r, translation: SIMD3(p[3], p[4], p[5]), center: centre())
         case "TranslationTransform":
             try need(3, 0)
-            return AffineTransform(linear: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: SIMD3(p[0], p[1], p[2]), center: .zero)
+            return AffineTransform3D(linear: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: SIMD3(p[0], p[1], p[2]), center: .zero)
         case "IdentityTransform":
             return .identity
         default:
@@ -135,7 +135,7 @@ public enum ITKTransformFile {
 
     // MARK: - MATLAB v4 (.mat), as ITK's MatlabTransformIO writes it
 
-    static func readMatlab(_ data: Data, file: String) throws -> AffineTransform {
+    static func readMatlab(_ data: Data, file: String) throws -> AffineTransform3D {
         let bytes = [UInt8](data)
         var pos = 0
         var params: [Double]? = nil

@@ -33,12 +33,12 @@ public struct ImageRegistration {
 
         // 1. linear stages
         progress?("linear registration (\(parameters.linear.metric.rawValue))")
-        let initial: AffineTransform
+        let initial: AffineTransform3D
         if parameters.momentsInitialisation {
             initial = LinearRegistration.momentsInitialisation(fixed: fixed, fixedMask: mask?.data, moving: moving)
         } else {
             let c = fixed.geometry.worldLPS(SIMD3<Double>(fixed.size &- 1) / 2)
-            initial = AffineTransform(linear: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: .zero, center: c)
+            initial = AffineTransform3D(linear: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: .zero, center: c)
         }
         let linear = LinearRegistration(parameters: parameters.linear, progress: progress)
         let (affine, linearLevels) = try linear.run(fixed: fixed, fixedMask: mask, moving: moving, initial: initial, base: base)
@@ -116,7 +116,7 @@ public struct ImageRegistration {
 
     /// Fixed and affinely aligned moving images (and the mask) on every SyN level grid, intensities
     /// standardised so the LNCC's flat-window threshold means the same for every input.
-    private func prepareLevels(fixed: Volume<Float>, moving: Volume<Float>, mask: Volume<Float>?, affine: AffineTransform,
+    private func prepareLevels(fixed: Volume<Float>, moving: Volume<Float>, mask: Volume<Float>?, affine: AffineTransform3D,
                                levels: [ResolutionLevel]) -> [SyNLevelImages] {
         let spacings = levels.map { $0.spacing }
         let fixedPyramid = ImagePyramid(ImageRegistration.standardised(fixed), spacings: spacings, outside: 0)

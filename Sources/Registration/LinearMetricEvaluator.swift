@@ -7,7 +7,7 @@ import ImageCore
 /// The transform is y = A p + c + t with p = x - c (x a fixed sample in LPS mm). For every sample the
 /// metric's derivative with respect to the moving point y is g = dCost/dm * grad M(y); the caller's
 /// gradients are then sum g p^T (for A) and sum g (for t), from which rigid and affine updates follow.
-final class LinearMetricEvaluator {
+public final class LinearMetricEvaluator {
     let metric: LinearMetric
     let bins: Int
     /// Sample positions relative to the centre (mm) and fixed intensities.
@@ -15,13 +15,17 @@ final class LinearMetricEvaluator {
     let fixedValues: [Float]
     let center: SIMD3<Double>
     /// Root-mean-square of each component of the sample positions (mm): parameter scales.
-    let rms: SIMD3<Double>
+    public let rms: SIMD3<Double>
     private let moving: Volume<Float>
-    private let gradient: [Float]   // index-space central differences, planar
+    /// Per voxel (value, d/di, d/dj, d/dk): one 16-byte load per stencil corner instead of four scattered
+    /// ones, which is what bounds the cost of random-access sampling.
+    private let packed: [SIMD4<Float>]
     private let movingRange: (Float, Float)
     private let fixedRange: (Float, Float)
 
-    init(fixed: Volume<Float>, mask: [Float]?, moving: Volume<Float>, center: SIMD3<Double>,
+    /// Samples `fixed` (inside `mask` when given, at most `maximumSamples` voxels) against `moving`;
+    /// `center` is the centre of the affine parameterisation (LPS mm).
+    public init(fixed: Volume<Float>, mask: [Float]?, moving: Volume<Float>, center: SIMD3<Double>,
          metric: LinearMetric, bins: Int, maximumSamples: Int) throws {
         self.metric = metric
         self.bins = bins
@@ -57,14 +61,16 @@ final class LinearMetricEvaluator {
         var sq = SIMD3<Double>.zero
         for p in pts { sq += SIMD3<Double>(Double(p.x * p.x), Double(p.y * p.y), Double(p.z * p.z)) }
         rms = SIMD3<Double>((0..<3).map { Swift.max((sq[$0] / Double(pts.count)).squareRoot(), 1) })
-        gradient = LinearMetricEvaluator.indexGradient(moving)
+        let gradient = LinearMetricEvaluator.indexGradient(moving)
+        let nv = moving.voxelCount
+        packed = (0..<nv).map { SIMD4(moving.data[$0], gradient[$0], gradient[nv + $0], gradient[2 * nv + $0]) }
         movingRange = (moving.data.min() ?? 0, moving.data.max() ?? 1)
         fixedRange = (fixedValues.min() ?? 0, fixedValues.max() ?? 1)
     }
 
     /// Cost (lower is better: -MI or -NCC), dCost/dA (row-major 3x3) and dCost/dt, or nil when fewer than
     /// a tenth of the samples land inside the moving image.
-    func evaluate(linear a: [Double], translation t: SIMD3<Double>) -> (cost: Double, gradA: [Double], gradT: SIMD3<Double>)? {
+    public func evaluate(linear a: [Double], translation t: SIMD3<Double>) -> (cost: Double, gradA: [Double], gradT: SIMD3<Double>)? {
         // moving index = W (A p + c + t): fold into one 3x4 map of p
         let w = moving.geometry.inverseAffineLPS
         var m = Matrix4.identity
@@ -73,20 +79,21 @@ final class LinearMetricEvaluator {
         m[0, 3] = off.x; m[1, 3] = off.y; m[2, 3] = off.z
         let toIndex = AffineMap3(w * m)
         // world gradient = W_lin^T * index gradient
-        let wl = (0..<9).map { Float(w[$0 / 3, $0 % 3]) }
+        // columns of W_lin^T as SIMD rows: world gradient = gi * c0 + gj * c1 + gk * c2
+        let c0 = SIMD3<Float>(Float(w[0, 0]), Float(w[0, 1]), Float(w[0, 2]))
+        let c1 = SIMD3<Float>(Float(w[1, 0]), Float(w[1, 1]), Float(w[1, 2]))
+        let c2 = SIMD3<Float>(Float(w[2, 0]), Float(w[2, 1]), Float(w[2, 2]))
         let s = GridShape(moving.size)
         let count = points.count
         var mv = [Float](repeating: 0, count: count)
         var gw = [SIMD3<Float>](repeating: .zero, count: count)
         var valid = [Bool](repeating: false, count: count)
         let hx = Float(s.nx - 1), hy = Float(s.ny - 1), hz = Float(s.nz - 1)
-        let n = s.count
-        moving.data.withUnsafeBufferPointer { mb in
-            gradient.withUnsafeBufferPointer { gb in
+        packed.withUnsafeBufferPointer { pkb in
                 mv.withUnsafeMutableBufferPointer { mvb in
                     gw.withUnsafeMutableBufferPointer { gwb in
                         valid.withUnsafeMutableBufferPointer { vb in
-                            let img = mb.baseAddress!, gp = gb.baseAddress!
+                            let img = pkb.baseAddress!
                             let mvp = mvb.baseAddress!, gwp = gwb.baseAddress!, vp = vb.baseAddress!
                             points.withUnsafeBufferPointer { pb in
                                 let pts = pb.baseAddress!
@@ -95,12 +102,9 @@ final class LinearMetricEvaluator {
                                         let p = pts[q]
                                         let (x, y, z) = toIndex.apply(p.x, p.y, p.z)
                                         guard x >= 0, y >= 0, z >= 0, x <= hx, y <= hy, z <= hz else { continue }
-                                        let st = TrilinearStencil(s, x, y, z)
-                                        mvp[q] = st.sample(img)
-                                        let gi = st.sample(gp), gj = st.sample(gp + n), gk = st.sample(gp + 2 * n)
-                                        gwp[q] = SIMD3(wl[0] * gi + wl[3] * gj + wl[6] * gk,
-                                                       wl[1] * gi + wl[4] * gj + wl[7] * gk,
-                                                       wl[2] * gi + wl[5] * gj + wl[8] * gk)
+                                        let v = TrilinearStencil(s, x, y, z).sample4(img)
+                                        mvp[q] = v.x
+                                        gwp[q] = v.y * c0 + v.z * c1 + v.w * c2
                                         vp[q] = true
                                     }
                                 }
@@ -108,7 +112,6 @@ final class LinearMetricEvaluator {
                         }
                     }
                 }
-            }
         }
         let nValid = valid.reduce(0) { $0 + ($1 ? 1 : 0) }
         guard nValid >= Swift.max(32, count / 10) else { return nil }

@@ -72,7 +72,7 @@ struct LinearOptimizer {
             let omega = -gw / norm * step / radius
             let dt = -gradT / norm * step
             let rot = LinearOptimizer.rodrigues(omega)
-            return State(linear: AffineTransform.multiply3(rot, s.linear), translation: s.translation + dt)
+            return State(linear: AffineTransform3D.multiply3(rot, s.linear), translation: s.translation + dt)
         case .affine:
             var g = [Double](repeating: 0, count: 12)
             for i in 0..<3 { for j in 0..<3 { g[i * 3 + j] = gradA[i * 3 + j] / rms[j] } }

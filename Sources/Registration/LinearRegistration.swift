@@ -34,15 +34,15 @@ struct LinearRegistration {
 
     /// The moments initialisation: a translation taking the fixed centre of mass to the moving one,
     /// centred at the fixed centre of mass.
-    static func momentsInitialisation(fixed: Volume<Float>, fixedMask: [Float]?, moving: Volume<Float>) -> AffineTransform {
+    static func momentsInitialisation(fixed: Volume<Float>, fixedMask: [Float]?, moving: Volume<Float>) -> AffineTransform3D {
         let cf = centerOfMass(fixed, mask: fixedMask) ?? fixed.geometry.worldLPS(SIMD3<Double>(fixed.size &- 1) / 2)
         let cm = centerOfMass(moving) ?? moving.geometry.worldLPS(SIMD3<Double>(moving.size &- 1) / 2)
-        return AffineTransform(linear: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: cm - cf, center: cf)
+        return AffineTransform3D(linear: [1, 0, 0, 0, 1, 0, 0, 0, 1], translation: cm - cf, center: cf)
     }
 
     /// Runs rigid then affine levels starting from `initial`; images are already validated.
-    func run(fixed: Volume<Float>, fixedMask: Volume<Float>?, moving: Volume<Float>, initial: AffineTransform,
-             base: Double) throws -> (AffineTransform, [LevelReport]) {
+    func run(fixed: Volume<Float>, fixedMask: Volume<Float>?, moving: Volume<Float>, initial: AffineTransform3D,
+             base: Double) throws -> (AffineTransform3D, [LevelReport]) {
         let rigid = ResolutionLevel.effective(parameters.rigidLevels, base: base)
         let affine = ResolutionLevel.effective(parameters.affineLevels, base: base)
         let spacings = Array(Set((rigid + affine).map { $0.spacing })).sorted(by: >)
@@ -83,7 +83,7 @@ struct LinearRegistration {
                                  parameters.metric == .mattes ? "MI" : "NCC", -history.first!, -history.last!, history.count - 1))
             }
         }
-        let result = AffineTransform(linear: state.linear, translation: state.translation, center: center)
+        let result = AffineTransform3D(linear: state.linear, translation: state.translation, center: center)
         guard result.matrix.isFinite, result.matrix.inverse != nil else {
             throw RegistrationError.failed(stage: "affine registration", problem: "the optimised matrix is singular or non-finite")
         }

@@ -13,12 +13,17 @@ import ImageCore
 /// evaluation is five box sums for the statistics plus four (one image) or seven (both) for the gradient,
 /// each a running sum independent of the radius. This is the exact gradient of the discrete metric, not the
 /// pointwise approximation ANTs uses, so the metric value is a true objective for convergence checks.
-final class LocalCorrelation {
+public final class LocalCorrelation {
     let shape: GridShape
     let radius: Int
     private let buffers: [UnsafeMutablePointer<Float>]
     private let scratch: UnsafeMutablePointer<Float>
     private let countI: [Float], countJ: [Float], countK: [Float]
+
+    /// Workspace for images of `size` (about eight floats per voxel, reused across evaluations).
+    public convenience init(size: SIMD3<Int>, radius: Int) {
+        self.init(shape: GridShape(size), radius: radius)
+    }
 
     init(shape: GridShape, radius: Int) {
         self.shape = shape
@@ -126,5 +131,31 @@ final class LocalCorrelation {
             }
         }
         return value
+    }
+
+    /// Volume-level entry point: mean LNCC over the mask and the derivative images dS/dF and dS/dM.
+    public func evaluate(fixed: Volume<Float>, moving: Volume<Float>, mask: Volume<Float>? = nil) throws
+        -> (value: Double, fixedDerivative: Volume<Float>, movingDerivative: Volume<Float>) {
+        guard fixed.size == shape.size, moving.size == shape.size, mask.map({ $0.size == shape.size }) ?? true else {
+            throw RegistrationError.mismatchedGrids(what: "LNCC inputs", problem: "fixed, moving and mask must all be \(shape.nx)x\(shape.ny)x\(shape.nz)")
+        }
+        var gf = Volume<Float>(geometry: fixed.geometry), gm = Volume<Float>(geometry: fixed.geometry)
+        let value = fixed.data.withUnsafeBufferPointer { fb in
+            moving.data.withUnsafeBufferPointer { mb in
+                gf.data.withUnsafeMutableBufferPointer { gfb in
+                    gm.data.withUnsafeMutableBufferPointer { gmb in
+                        if let mask {
+                            return mask.data.withUnsafeBufferPointer { kb in
+                                evaluate(fixed: fb.baseAddress!, moving: mb.baseAddress!, mask: kb.baseAddress!,
+                                         gradF: gfb.baseAddress!, gradM: gmb.baseAddress!)
+                            }
+                        }
+                        return evaluate(fixed: fb.baseAddress!, moving: mb.baseAddress!, mask: nil,
+                                        gradF: gfb.baseAddress!, gradM: gmb.baseAddress!)
+                    }
+                }
+            }
+        }
+        return (value, gf, gm)
     }
 }

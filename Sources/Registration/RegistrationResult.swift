@@ -7,7 +7,7 @@ import ImageCore
 /// moving space, and `affine` maps that to the moving image, so the forward chain is `[warp, affine]`
 /// (`-t warp -t affine`); the inverse chain is `[affine^-1, inverseWarp]` (`-t [affine,1] -t inverseWarp`).
 public struct RegistrationResult: Sendable {
-    public var affine: AffineTransform
+    public var affine: AffineTransform3D
     public var forwardWarp: DisplacementField?
     public var inverseWarp: DisplacementField?
     public var warped: Volume<Float>

@@ -3,7 +3,7 @@ import ImageCore
 
 /// One link of a transform chain: an affine map or a dense displacement field, both LPS point maps.
 public enum TransformComponent: Sendable {
-    case affine(AffineTransform)
+    case affine(AffineTransform3D)
     /// A displacement field: p -> p + d(p), d interpolated linearly; zero outside the field's grid, as in ITK.
     case field(DisplacementField)
 }

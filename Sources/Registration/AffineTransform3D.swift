@@ -8,7 +8,7 @@ import ImageCore
 /// ITK stores an affine as a matrix M, a translation t and a centre c (FixedParameters) with
 /// T(x) = M (x - c) + c + t. The centre does not change the map, only how its parameters read; we keep it
 /// so written files look like ANTs' own (centre = fixed image centre of rotation).
-public struct AffineTransform: Equatable, Sendable, CustomStringConvertible {
+public struct AffineTransform3D: Equatable, Sendable, CustomStringConvertible {
     /// The full point map as a homogeneous matrix (row-major 4x4, last row 0 0 0 1).
     public var matrix: Matrix4
     /// Centre of rotation (ITK FixedParameters), LPS mm.
@@ -33,7 +33,7 @@ public struct AffineTransform: Equatable, Sendable, CustomStringConvertible {
         self.center = center
     }
 
-    public static let identity = AffineTransform()
+    public static let identity = AffineTransform3D()
 
     /// Row-major 3x3 linear part.
     public var linear: [Double] { (0..<9).map { matrix[$0 / 3, $0 % 3] } }
@@ -43,19 +43,19 @@ public struct AffineTransform: Equatable, Sendable, CustomStringConvertible {
     public func apply(_ p: SIMD3<Double>) -> SIMD3<Double> { matrix.apply(p) }
 
     /// The inverse map (moving to fixed), keeping ITK's habit of centring it at the image of the centre.
-    public var inverse: AffineTransform? {
+    public var inverse: AffineTransform3D? {
         guard let inv = matrix.inverse else { return nil }
-        return AffineTransform(matrix: inv, center: matrix.apply(center))
+        return AffineTransform3D(matrix: inv, center: matrix.apply(center))
     }
 
     /// `self` after `first`: x -> self(first(x)).
-    public func composed(after first: AffineTransform) -> AffineTransform {
-        AffineTransform(matrix: matrix * first.matrix, center: first.center)
+    public func composed(after first: AffineTransform3D) -> AffineTransform3D {
+        AffineTransform3D(matrix: matrix * first.matrix, center: first.center)
     }
 
     /// A rotation by `angles` (radians, about L, P, S in turn: R = Rz Ry Rx) about `center`, then a shift.
-    public static func rigid(angles: SIMD3<Double>, translation: SIMD3<Double>, center: SIMD3<Double>) -> AffineTransform {
-        AffineTransform(linear: rotationMatrix(angles), translation: translation, center: center)
+    public static func rigid(angles: SIMD3<Double>, translation: SIMD3<Double>, center: SIMD3<Double>) -> AffineTransform3D {
+        AffineTransform3D(linear: rotationMatrix(angles), translation: translation, center: center)
     }
 
     static func rotationMatrix(_ a: SIMD3<Double>) -> [Double] {
