@@ -20,17 +20,24 @@ enum SeparableFilter {
     }
 
     /// Smooths `data` in place with a Gaussian of `sigma` voxels along each axis (0 skips the axis).
-    /// `scratch` must hold `shape.count` floats.
+    /// `scratch` must hold `shape.count` floats. The i pass works in place line by line; the j pass writes
+    /// into `scratch` and the k pass back into `data`, so no pass copies a volume.
     static func gaussian(_ data: UnsafeMutablePointer<Float>, _ s: GridShape, sigma: SIMD3<Double>,
                          scratch: UnsafeMutablePointer<Float>) {
         if sigma.x > 0.05 && s.nx > 1 { gaussianAlongI(data, s, gaussianKernel(sigma: sigma.x)) }
-        if sigma.y > 0.05 && s.ny > 1 {
+        let doJ = sigma.y > 0.05 && s.ny > 1, doK = sigma.z > 0.05 && s.nz > 1
+        switch (doJ, doK) {
+        case (true, true):
+            convolveLines(src: data, dst: scratch, s, gaussianKernel(sigma: sigma.y), axis: 1)
+            convolveLines(src: scratch, dst: data, s, gaussianKernel(sigma: sigma.z), axis: 2)
+        case (true, false):
             convolveLines(src: data, dst: scratch, s, gaussianKernel(sigma: sigma.y), axis: 1)
             copy(scratch, to: data, s.count)
-        }
-        if sigma.z > 0.05 && s.nz > 1 {
+        case (false, true):
             convolveLines(src: data, dst: scratch, s, gaussianKernel(sigma: sigma.z), axis: 2)
             copy(scratch, to: data, s.count)
+        case (false, false):
+            break
         }
     }
 
@@ -70,10 +77,14 @@ enum SeparableFilter {
                     let p = data + line * nx
                     for t in 0..<r { padded[t] = p[0]; padded[nx + r + t] = p[nx - 1] }
                     (padded + r).update(from: p, count: nx)
-                    for i in 0..<nx {
-                        var acc = wp[r] * padded[i + r]
-                        for t in 1...r { acc += wp[r + t] * (padded[i + r + t] + padded[i + r - t]) }
-                        p[i] = acc
+                    // taps outer, voxels inner: the inner loop is a contiguous, vectorisable multiply-add
+                    let w0 = wp[r]
+                    let centre = padded + r
+                    for i in 0..<nx { p[i] = w0 * centre[i] }
+                    for t in 1...r {
+                        let wt = wp[r + t]
+                        let a = centre + t, b = centre - t
+                        for i in 0..<nx { p[i] += wt * (a[i] + b[i]) }
                     }
                 }
             }

@@ -62,88 +62,99 @@ struct SyNRegistration {
         let n = s.count
         let symmetric = p.symmetric
         let lncc = LocalCorrelation(shape: s, radius: p.radius)
-        let warpedF = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let warpedM = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let coefF = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let coefM = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        let update = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n)
-        let composed = UnsafeMutablePointer<Float>.allocate(capacity: 3 * n)
-        let warpedMask: UnsafeMutablePointer<Float>? = images.mask != nil && symmetric ? .allocate(capacity: n) : nil
-        defer {
-            [warpedF, warpedM, coefF, coefM, scratch, update, composed].forEach { $0.deallocate() }
-            warpedMask?.deallocate()
-        }
+        let work = Workspace(count: n, symmetric: symmetric, masked: images.mask != nil)
+        defer { work.release() }
+        fieldF.data.withUnsafeBufferPointer { work.fieldF.update(from: $0.baseAddress!, count: 3 * n) }
+        fieldM.data.withUnsafeBufferPointer { work.fieldM.update(from: $0.baseAddress!, count: 3 * n) }
+        images.fixed.data.withUnsafeBufferPointer { work.fixed.update(from: $0.baseAddress!, count: n) }
+        images.moving.data.withUnsafeBufferPointer { work.moving.update(from: $0.baseAddress!, count: n) }
+        if let m = images.mask { m.withUnsafeBufferPointer { work.mask!.update(from: $0.baseAddress!, count: n) } }
         var monitor = ConvergenceMonitor(window: p.convergenceWindow, threshold: p.convergenceThreshold)
         var history: [Double] = []
         let reportEvery = Swift.max(1, iterations / 4)
 
-        try images.fixed.data.withUnsafeBufferPointer { fb in
-            try images.moving.data.withUnsafeBufferPointer { mb in
-                let f = fb.baseAddress!, m = mb.baseAddress!
-                let maskPtr: UnsafePointer<Float>? = images.mask.map { mask in
-                    let ptr = UnsafeMutablePointer<Float>.allocate(capacity: n)
-                    ptr.initialize(from: mask, count: n)
-                    return UnsafePointer(ptr)
+        for it in 0..<iterations {
+            // 1. images (and the mask) in the halfway space
+            FieldAlgebra.warp(work.moving, work.fieldM, s, into: work.warpedM)
+            let region: UnsafePointer<Float>?
+            let fixedNow: UnsafePointer<Float>
+            if symmetric {
+                FieldAlgebra.warp(work.fixed, work.fieldF, s, into: work.warpedF!)
+                fixedNow = UnsafePointer(work.warpedF!)
+                if let mk = work.mask, let wm = work.warpedMask {
+                    FieldAlgebra.warp(mk, work.fieldF, s, into: wm)
+                    region = UnsafePointer(wm)
+                } else {
+                    region = nil
                 }
-                defer { maskPtr.map { UnsafeMutablePointer(mutating: $0).deallocate() } }
-                for it in 0..<iterations {
-                    // 1. images in the halfway space
-                    fieldM.data.withUnsafeBufferPointer { FieldAlgebra.warp(m, $0.baseAddress!, s, into: warpedM) }
-                    if symmetric {
-                        fieldF.data.withUnsafeBufferPointer { FieldAlgebra.warp(f, $0.baseAddress!, s, into: warpedF) }
-                        if let wm = warpedMask, let mk = maskPtr {
-                            fieldF.data.withUnsafeBufferPointer { FieldAlgebra.warp(mk, $0.baseAddress!, s, into: wm) }
-                        }
-                    } else {
-                        warpedF.update(from: f, count: n)
-                    }
-                    let region: UnsafePointer<Float>? = symmetric ? warpedMask.map { UnsafePointer($0) } : maskPtr
-                    // 2. metric and its derivative images
-                    let value = lncc.evaluate(fixed: warpedF, moving: warpedM, mask: region,
-                                              gradF: symmetric ? coefF : nil, gradM: coefM)
-                    guard value.isFinite else {
-                        throw RegistrationError.failed(stage: "SyN level \(level + 1)", problem: "the similarity became non-finite")
-                    }
-                    history.append(value)
-                    monitor.add(-value)
-                    if it % reportEvery == 0 || it == iterations - 1 {
-                        progress?(String(format: "  %@ level %d/%d (%.1f mm, %dx%dx%d) iteration %d/%d  LNCC %.4f",
-                                         symmetric ? "SyN" : "greedy", level + 1, levelCount, images.fixed.geometry.spacing.x,
-                                         s.nx, s.ny, s.nz, it + 1, iterations, value))
-                    }
-                    // 3. update each map along its force, smoothed, scaled and composed
-                    try step(coef: coefM, warped: warpedM, field: &fieldM, s, update: update, composed: composed, scratch: scratch)
-                    if symmetric {
-                        try step(coef: coefF, warped: warpedF, field: &fieldF, s, update: update, composed: composed, scratch: scratch)
-                    }
-                    if monitor.hasConverged {
-                        progress?(String(format: "  level %d converged after %d iterations (LNCC %.4f)", level + 1, it + 1, value))
-                        break
-                    }
-                }
+            } else {
+                fixedNow = UnsafePointer(work.fixed)
+                region = work.mask.map { UnsafePointer($0) }
+            }
+            // 2. metric and its derivative images
+            let value = lncc.evaluate(fixed: fixedNow, moving: work.warpedM, mask: region,
+                                      gradF: symmetric ? work.coefF : nil, gradM: work.coefM)
+            guard value.isFinite else {
+                throw RegistrationError.failed(stage: "SyN level \(level + 1)", problem: "the similarity became non-finite")
+            }
+            history.append(value)
+            monitor.add(-value)
+            if it % reportEvery == 0 || it == iterations - 1 {
+                progress?(String(format: "  %@ level %d/%d (%.1f mm, %dx%dx%d) iteration %d/%d  LNCC %.4f",
+                                 symmetric ? "SyN" : "greedy", level + 1, levelCount, images.fixed.geometry.spacing.x,
+                                 s.nx, s.ny, s.nz, it + 1, iterations, value))
+            }
+            // 3. update each map along its force, smoothed, scaled and composed
+            try step(coef: work.coefM, warped: work.warpedM, field: &work.fieldM, s, work)
+            if symmetric {
+                try step(coef: work.coefF!, warped: work.warpedF!, field: &work.fieldF, s, work)
+            }
+            if monitor.hasConverged {
+                progress?(String(format: "  level %d converged after %d iterations (LNCC %.4f)", level + 1, it + 1, value))
+                break
             }
         }
+        fieldF.data.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: work.fieldF, count: 3 * n) }
+        fieldM.data.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: work.fieldM, count: 3 * n) }
         return history
     }
 
+    /// Buffers of one level, allocated once; fields are swapped with `spare` instead of copied.
+    private final class Workspace {
+        var fieldF, fieldM, spare, update: UnsafeMutablePointer<Float>
+        let fixed, moving, warpedM, coefM, scratch: UnsafeMutablePointer<Float>
+        let warpedF, coefF, mask, warpedMask: UnsafeMutablePointer<Float>?
+
+        init(count n: Int, symmetric: Bool, masked: Bool) {
+            func alloc(_ c: Int) -> UnsafeMutablePointer<Float> { .allocate(capacity: c) }
+            fieldF = alloc(3 * n); fieldM = alloc(3 * n); spare = alloc(3 * n); update = alloc(3 * n)
+            fixed = alloc(n); moving = alloc(n); warpedM = alloc(n); coefM = alloc(n); scratch = alloc(n)
+            warpedF = symmetric ? alloc(n) : nil
+            coefF = symmetric ? alloc(n) : nil
+            mask = masked ? alloc(n) : nil
+            warpedMask = masked && symmetric ? alloc(n) : nil
+        }
+
+        func release() {
+            [fieldF, fieldM, spare, update, fixed, moving, warpedM, coefM, scratch].forEach { $0.deallocate() }
+            [warpedF, coefF, mask, warpedMask].forEach { $0?.deallocate() }
+        }
+    }
+
     /// One update of one map: force = dS/dI * grad I, Gaussian-smoothed, scaled to the step, composed.
-    private func step(coef: UnsafePointer<Float>, warped: UnsafePointer<Float>, field: inout DisplacementField,
-                      _ s: GridShape, update: UnsafeMutablePointer<Float>, composed: UnsafeMutablePointer<Float>,
-                      scratch: UnsafeMutablePointer<Float>) throws {
+    private func step(coef: UnsafePointer<Float>, warped: UnsafePointer<Float>, field: inout UnsafeMutablePointer<Float>,
+                      _ s: GridShape, _ work: Workspace) throws {
         let p = parameters
         let n = s.count
-        SyNRegistration.force(coef: coef, image: warped, s, into: update)
-        FieldAlgebra.smooth(update, s, sigma: p.updateSigma, scratch: scratch)
-        let norm = FieldAlgebra.maximumNorm(update, n)
+        SyNRegistration.force(coef: coef, image: warped, s, into: work.update)
+        FieldAlgebra.smooth(work.update, s, sigma: p.updateSigma, scratch: work.scratch)
+        let norm = FieldAlgebra.maximumNorm(work.update, n)
         guard norm.isFinite else { throw RegistrationError.failed(stage: "SyN", problem: "the update field became non-finite") }
         if norm <= 0 { return }
-        FieldAlgebra.scale(update, count: 3 * n, by: Float(p.gradientStep) / norm)
-        field.data.withUnsafeMutableBufferPointer { fb in
-            FieldAlgebra.compose(first: update, then: fb.baseAddress!, s, into: composed)
-            fb.baseAddress!.update(from: composed, count: 3 * n)
-            FieldAlgebra.smooth(fb.baseAddress!, s, sigma: p.totalSigma, scratch: scratch)
-        }
+        FieldAlgebra.scale(work.update, count: 3 * n, by: Float(p.gradientStep) / norm)
+        FieldAlgebra.compose(first: work.update, then: field, s, into: work.spare)
+        swap(&field, &work.spare)
+        FieldAlgebra.smooth(field, s, sigma: p.totalSigma, scratch: work.scratch)
     }
 
     /// force_c(x) = coef(x) * d image / d x_c (central differences, one-sided at the border).
