@@ -38,7 +38,7 @@ let package = Package(
         module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
-        module("NeuralEngine", ["CDNNL"]),
+        module("NeuralEngine", ["CDNNL", "ImageCore"]),
         module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
         module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering", "ASPECTS"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
