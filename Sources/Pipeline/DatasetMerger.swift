@@ -70,7 +70,7 @@ public enum DatasetMerger {
                 summary.filesLinked += 1
             }
         }
-        let rows = best.values.map(\.row).sorted { $0.key < $1.key }
+        let rows = best.values.map { $0.row }.sorted { $0.key < $1.key }
         let tmp = output.appendingPathComponent(".\(Manifest.fileName).tmp-\(ProcessInfo.processInfo.processIdentifier)")
         try? fm.removeItem(at: tmp)
         do {

@@ -62,7 +62,7 @@ public struct EndToEndRun {
             let value = try body()
             let dt = Date().timeIntervalSince(t0)
             steps.append((name, dt))
-            log(String(format: "%@ done in %.1f s", name, dt))
+            log("\(name) done in \(String(format: "%.1f", dt)) s")
             return value
         }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
