@@ -67,9 +67,11 @@ public struct AtlasRegistrationLabeler: ScanLabeler {
             volumes[String(region.code)] = (Double(counts[region.code]) * voxelML * 1000).rounded() / 1000
             if counts[region.code] == 0 { missing.append("\(region.hemisphere.rawValue) \(region.name)") }
         }
-        let qa = LabelingQA(method: self.name, brainVolumeML: strip.brainVolumeML, nccAffine: q.nccAffine, nccFinal: q.nccFinal,
-                            jacobianMin: q.jacobian?.minimum, jacobianMax: q.jacobian?.maximum,
-                            foldedFraction: q.jacobian?.nonPositiveFraction, inverseConsistencyMM: q.inverseConsistency?.meanMM,
+        // Non-finite figures (a degenerate registration) are left out: JSON cannot carry them.
+        func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
+        let qa = LabelingQA(method: self.name, brainVolumeML: strip.brainVolumeML, nccAffine: finite(q.nccAffine), nccFinal: finite(q.nccFinal),
+                            jacobianMin: finite(q.jacobian?.minimum), jacobianMax: finite(q.jacobian?.maximum),
+                            foldedFraction: finite(q.jacobian?.nonPositiveFraction), inverseConsistencyMM: finite(q.inverseConsistency?.meanMM),
                             regionVolumesML: volumes, missingRegions: missing, seconds: Date().timeIntervalSince(t0))
         return ScanLabels(labels: labels, brainMask: strip.mask, stripped: strip.brain, registeredScan: r.warped,
                           registeredLabels: registeredLabels, qa: qa)

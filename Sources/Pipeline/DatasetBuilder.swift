@@ -62,7 +62,7 @@ public final class DatasetBuilder: @unchecked Sendable {
     public func run() throws -> Summary {
         let log = options.log ?? { _ in }
         try layout.createFolders()
-        let manifest = try Manifest(url: layout.root.appendingPathComponent(Manifest.fileName(shard: options.shard)))
+        let manifest = try Manifest(url: layout.root.appendingPathComponent(Manifest.manifestName(shard: options.shard)))
         let shard = options.shard
         let owns: (String) -> Bool = { shard?.contains($0) ?? true }
         let removed = layout.removeStaleTemporaries(owns: owns)

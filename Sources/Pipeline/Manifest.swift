@@ -15,7 +15,7 @@ public final class Manifest: @unchecked Sendable {
 
     public static let fileName = "manifest.sqlite"
 
-    public static func fileName(shard: ShardSpec?) -> String {
+    public static func manifestName(shard: ShardSpec?) -> String {
         guard let s = shard, s.count > 1 else { return fileName }
         return "manifest-shard-\(s.index)-of-\(s.count).sqlite"
     }
