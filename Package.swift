@@ -22,6 +22,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C libraries from Debian, reached through module maps.
@@ -44,7 +45,8 @@ let package = Package(
         module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
         module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering", "ASPECTS"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
-        module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
+        module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
+                            "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "DeepStrokeCLI",
                           dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
@@ -59,6 +61,6 @@ let package = Package(
         tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
-        tests("PipelineTests", ["Pipeline"]),
+        tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Atlas", "ASPECTS"]),
     ]
 )

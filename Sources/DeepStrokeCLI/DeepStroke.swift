@@ -8,9 +8,10 @@ struct DeepStroke: ParsableCommand {
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
         subcommands: [
-            DemoCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self, StripCommand.self,
-            AtlasCommand.self, TrainCommand.self, ModelCommand.self, NNCommand.self, SegmentCommand.self,
-            ScoreCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self,
+            DemoCommand.self, RunCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
+            StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
+            NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self, NIfTICommand.self,
+            BenchCommand.self,
         ]
     )
 }

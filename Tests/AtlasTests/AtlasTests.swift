@@ -1,0 +1,2 @@
+// Tests for the Atlas module.
+import XCTest
