@@ -27,6 +27,8 @@ public enum CTSeriesSynthesizer {
         public var embedOverlayInPixelData = false
         public var studyInstanceUID: String = UIDGenerator.make()
         public var frameOfReferenceUID: String = UIDGenerator.make()
+        /// nil: a new series UID per call.
+        public var seriesInstanceUID: String? = nil
         public var studyDescription = "CT HEAD WO CONTRAST"
         public var seriesDescription = "HEAD NON-CONTRAST"
         public var seriesNumber = 2
@@ -109,7 +111,7 @@ public enum CTSeriesSynthesizer {
         }
 
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let seriesUID = UIDGenerator.make()
+        let seriesUID = options.seriesInstanceUID ?? UIDGenerator.make()
         let rowDir = g.direction[0], colDir = -g.direction[1]
         let normal = SIMD3(rowDir.y * colDir.z - rowDir.z * colDir.y, rowDir.z * colDir.x - rowDir.x * colDir.z, rowDir.x * colDir.y - rowDir.y * colDir.x)
         let nz = g.size.z
@@ -218,7 +220,8 @@ public enum CTSeriesSynthesizer {
                 }
                 let bytes = DataSetWriter.part10(dataSet: ds, sopClassUID: ctImageStorage, sopInstanceUID: sopUID,
                                                  syntax: options.encoding.syntax)
-                let url = dir.appendingPathComponent(String(format: "%@%05d.dcm", options.filePrefix, k + 1))
+                let number = String(k + 1)
+                let url = dir.appendingPathComponent(options.filePrefix + String(repeating: "0", count: max(0, 5 - number.count)) + number + ".dcm")
                 do {
                     try AtomicFile.write(Data(bytes), to: url)
                     fOut[k] = url

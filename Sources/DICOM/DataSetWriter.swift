@@ -53,18 +53,21 @@ public struct DataSetWriter {
         elements.append(Element(tag: tag, vr: .OB, value: [], fragments: [[]] + fragments.map { $0.count % 2 == 1 ? $0 + [0] : $0 }))
     }
 
-    /// DS values are at most 16 characters: use the most digits that fit.
+    /// DS values are at most 16 characters: the shortest exact form when it fits, else the most
+    /// significant digits that fit. (No String(format:): it is not safe on Linux worker threads.)
     public static func formatDS(_ x: Double) -> String {
+        guard x.isFinite else { return "0" }
         if x == x.rounded() && abs(x) < 1e15 { return String(Int64(x)) }
-        for p in stride(from: 14, through: 1, by: -1) {
-            var s = String(format: "%.\(p)g", x)
-            if s.contains(".") && !s.contains("e") {
-                while s.hasSuffix("0") { s.removeLast() }
-                if s.hasSuffix(".") { s.removeLast() }
-            }
-            if s.count <= 16 { return s }
+        let plain = "\(x)"
+        if plain.count <= 16 { return plain }
+        let e = (log10(abs(x))).rounded(.down)
+        for p in stride(from: 15, through: 1, by: -1) {
+            let scale = pow(10, Double(p - 1) - e)
+            let r = (x * scale).rounded() / scale
+            let t = r == r.rounded() && abs(r) < 1e15 ? String(Int64(r)) : "\(r)"
+            if t.count <= 16 { return t }
         }
-        return String(format: "%.6e", x)
+        return "0"
     }
 
     public func encode(explicit: Bool) -> [UInt8] {

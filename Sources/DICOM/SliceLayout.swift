@@ -30,6 +30,25 @@ public enum SliceLayout {
         slices.enumerated().sorted { ($0.element.along, $0.offset) < ($1.element.along, $1.offset) }.map { $0.element }
     }
 
+    /// Splits sorted slices into layers so no layer holds two slices at one position: the n-th slice
+    /// (in `order`) at each position goes to layer n. A series scanned twice becomes two volumes
+    /// instead of an interleaved mess of single slices.
+    public static func layers(_ sorted: [SliceRef], order: (SliceRef) -> [Int]) -> [[SliceRef]] {
+        var out: [[SliceRef]] = []
+        var i = 0
+        while i < sorted.count {
+            var e = i + 1
+            while e < sorted.count && norm(sorted[e].position - sorted[i].position) < 0.01 { e += 1 }
+            let group = sorted[i..<e].sorted { order($0).lexicographicallyPrecedes(order($1)) }
+            for (n, s) in group.enumerated() {
+                if out.count <= n { out.append([]) }
+                out[n].append(s)
+            }
+            i = e
+        }
+        return out
+    }
+
     public static func runs(_ sorted: [SliceRef]) -> [Run] {
         var out: [Run] = []
         var s = 0

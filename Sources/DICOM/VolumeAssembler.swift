@@ -68,14 +68,28 @@ public enum VolumeAssembler {
         }
         if duplicates > 0 { warnings.append("\(duplicates) duplicate file(s) of the same SOP instance ignored") }
         let sorted = hasGeometry ? SliceLayout.sort(slices) : slices
-        let runs = SliceLayout.runs(sorted)
-        let notes = SliceLayout.describeBreaks(runs)
+        // Slices sharing a position (repeated acquisitions) go to separate layers, each then cut into runs.
+        let layers = SliceLayout.layers(sorted) { ref in
+            let img = group.images[ref.image]
+            return [img.acquisitionNumber ?? 0, img.instanceNumber ?? 0, ref.frame]
+        }
+        if layers.count > 1 {
+            warnings.append("\(layers.count) slices share each of some positions (repeated acquisitions): written as separate volumes")
+        }
+        var runs: [SliceLayout.Run] = []
+        var notes: [String] = []
+        for layer in layers {
+            let r = SliceLayout.runs(layer)
+            notes += SliceLayout.describeBreaks(r)
+            runs += r
+        }
         warnings += notes
         let spacingHandling: String
         if runs.count == 1 {
             spacingHandling = runs[0].slices.count > 1 ? "uniform" : "single slice"
         } else {
-            spacingHandling = "split into \(runs.count) uniformly spaced parts (no interpolation): " + notes.joined(separator: "; ")
+            spacingHandling = "split into \(runs.count) uniformly spaced parts (no interpolation): "
+                + (notes + (layers.count > 1 ? ["\(layers.count) repetitions of the same positions"] : [])).joined(separator: "; ")
         }
 
         // Rescale: Int16 output when every slope is 1 and every intercept an integer.

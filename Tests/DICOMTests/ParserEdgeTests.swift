@@ -167,3 +167,14 @@ final class ParserEdgeTests: XCTestCase {
         XCTAssertEqual(shifted.storedValue(0xABC0), 0xABC)
     }
 }
+
+final class DecimalStringTests: XCTestCase {
+    func testDSValuesFitSixteenCharactersAndRoundTrip() {
+        for x in [-123.5405, 0.1, 1e-5, 0.30000000000000004, 123456.78901234567, -0.0000123456789, 5, -1024, 0.451171875, 1.0 / 3.0] {
+            let s = DataSetWriter.formatDS(x)
+            XCTAssertLessThanOrEqual(s.count, 16, s)
+            let back = Double(s)!
+            XCTAssertEqual(back, x, accuracy: abs(x) * 1e-12 + 1e-15, s)
+        }
+    }
+}

@@ -110,6 +110,24 @@ final class DICOMRoundTripTests: XCTestCase {
         XCTAssertEqual(f[7, 8, 0], v[7, 8, 11])
     }
 
+    func testRepeatedAcquisitionInOneSeriesBecomesTwoVolumes() throws {
+        let v = SynthVolumes.head(size: SIMD3(16, 12, 10))
+        let dir = SynthVolumes.tempDir("rep")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var o = CTSeriesSynthesizer.Options()
+        o.seriesInstanceUID = UIDGenerator.make()
+        o.filePrefix = "A"
+        _ = try CTSeriesSynthesizer.write(v, to: dir, options: o)
+        o.filePrefix = "B"
+        _ = try CTSeriesSynthesizer.write(v, to: dir, options: o)
+        let parts = try SynthVolumes.readBack(dir)
+        XCTAssertEqual(parts.map { $0.data.geometry.size.z }, [10, 10])
+        for p in parts {
+            XCTAssertEqual(SynthVolumes.differences(p.data.asFloat.data, v.data), 0)
+            XCTAssertTrue(p.warnings.contains { $0.contains("repeated acquisitions") })
+        }
+    }
+
     func testStudySelectionPicksTheHeadSeriesAndSaysWhy() throws {
         let v = SynthVolumes.head(size: SIMD3(24, 24, 100), spacing: SIMD3(0.9, 0.9, 1.0))
         let dir = SynthVolumes.tempDir("study")
