@@ -26,6 +26,8 @@ public struct ImageRegistration {
     public func register(fixed: Volume<Float>, moving: Volume<Float>, fixedMask: Volume<Float>? = nil) throws -> RegistrationResult {
         let t0 = Date()
         try parameters.validate()
+        // Pin the thread count for the run (reading the environment on every parallel loop is not free).
+        Parallelism.threadCount = Parallelism.threadCount
         try InputValidation.check(fixed, "fixed image")
         try InputValidation.check(moving, "moving image")
         let mask = try fixedMask.map { try InputValidation.checkMask($0, on: fixed.geometry, "fixed mask") }
@@ -53,7 +55,10 @@ public struct ImageRegistration {
         if let syn = parameters.syn, !ResolutionLevel.effective(syn.levels, base: base).isEmpty {
             progress?("deformable registration (\(syn.symmetric ? "symmetric SyN" : "greedy"), LNCC radius \(syn.radius))")
             let levels = ResolutionLevel.effective(syn.levels, base: base)
-            let images = prepareLevels(fixed: fixed, moving: moving, mask: mask, affine: affine, levels: levels)
+            let domain = RegistrationDomain(fixed: fixed.geometry, region: QualityMeasures.region(fixed: fixed, mask: mask),
+                                            marginMM: Swift.max(12, 3 * base))
+            let images = prepareLevels(fixed: domain.crop(fixed), moving: moving, mask: mask.map { domain.crop($0) },
+                                       affine: affine, levels: levels)
             let outcome = try SyNRegistration(parameters: syn, progress: progress).run(images)
             synLevels = outcome.levels
             t2 = Date()
