@@ -26,14 +26,16 @@ let package = Package(
     targets: [
         // C libraries from Debian, reached through module maps.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         module("ImageCore"),
-        module("NIfTI", ["ImageCore", "CZlib"]),
+        module("NIfTI", ["ImageCore", "CZlib", "CDeflate"]),
         module("Rendering", ["ImageCore", "CZlib"]),
-        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG"]),
+        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
         module("NeuralEngine", ["CDNNL"]),

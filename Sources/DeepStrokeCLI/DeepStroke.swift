@@ -7,7 +7,11 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: []
+<<<<<<< HEAD
+        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, ScoreCommand.self, BenchCommand.self]
+=======
+        subcommands: [InfoCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self, DicomCommand.self]
+>>>>>>> dicom
     )
 }
 

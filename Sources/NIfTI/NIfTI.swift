@@ -1,1 +1,0 @@
-// NIfTI module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,2 +1,0 @@
-// Tests for the NIfTI module.
-import XCTest
