@@ -7,11 +7,7 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-<<<<<<< HEAD
-        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, ScoreCommand.self, BenchCommand.self]
-=======
-        subcommands: [InfoCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self, DicomCommand.self]
->>>>>>> dicom
+        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, ScoreCommand.self, BenchCommand.self, DicomCommand.self]
     )
 }
 

@@ -61,7 +61,7 @@ enum InterleavedField {
     static func smooth(_ u: UnsafeMutablePointer<Vector>, _ s: GridShape, sigma: Double, scratch: UnsafeMutablePointer<Float>) {
         guard sigma > 0.05 else { return }
         UnsafeMutableRawPointer(u).withMemoryRebound(to: Float.self, capacity: 4 * s.count) { f in
-            SeparableFilter.gaussian(f, s, sigma: SIMD3(repeating: sigma), scratch: scratch, interleave: 4)
+            BufferFilter.gaussian(f, s, sigma: SIMD3(repeating: sigma), scratch: scratch, interleave: 4)
         }
     }
 

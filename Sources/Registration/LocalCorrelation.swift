@@ -30,9 +30,9 @@ public final class LocalCorrelation {
         self.radius = radius
         buffers = (0..<7).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: shape.count) }
         scratch = UnsafeMutablePointer<Float>.allocate(capacity: shape.count)
-        countI = (0..<shape.nx).map { Float(SeparableFilter.windowCount($0, shape.nx, radius)) }
-        countJ = (0..<shape.ny).map { Float(SeparableFilter.windowCount($0, shape.ny, radius)) }
-        countK = (0..<shape.nz).map { Float(SeparableFilter.windowCount($0, shape.nz, radius)) }
+        countI = (0..<shape.nx).map { Float(BufferFilter.windowCount($0, shape.nx, radius)) }
+        countJ = (0..<shape.ny).map { Float(BufferFilter.windowCount($0, shape.ny, radius)) }
+        countK = (0..<shape.nz).map { Float(BufferFilter.windowCount($0, shape.nz, radius)) }
     }
 
     deinit {
@@ -152,7 +152,7 @@ public final class LocalCorrelation {
 
     /// Box sums along j then k (the i direction was summed when the channel was produced).
     private func boxJK(_ c: UnsafeMutablePointer<Float>) {
-        SeparableFilter.boxSum(c, shape, radius: radius, scratch: scratch, alongI: false)
+        BufferFilter.boxSum(c, shape, radius: radius, scratch: scratch, alongI: false)
     }
 
     /// Truncated-window running sum of one line.

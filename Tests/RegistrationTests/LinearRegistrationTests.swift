@@ -45,7 +45,7 @@ final class LinearRegistrationTests: XCTestCase {
         let centre = fixed.geometry.worldLPS(SIMD3(repeating: 31.5)) + SIMD3(3, -2, 1)
         let truth = AffineTransform3D.rigid(angles: angles * .pi / 180, translation: shift, center: centre)
         // moving(z) = fixed(truth^-1(z)), so the registration should find truth (fixed point -> moving point)
-        var moving = TransformChain([.affine(truth.inverse!)]).resample(fixed, onto: fixed.geometry, interpolation: .linear)
+        var moving = try TransformChain([.affine(truth.inverse!)]).resample(fixed, onto: fixed.geometry, interpolation: .linear)
         moving = moving.map(intensity)
         let result = try ImageRegistration(parameters: affineOnly(metric), progress: { print($0) }).register(fixed: fixed, moving: moving)
         let angle = angleBetween(result.affine, truth)
@@ -76,7 +76,7 @@ final class LinearRegistrationTests: XCTestCase {
         let (fixed, _) = Phantom.make(size: 48, spacing: 2.5)
         let smooth = Phantom.boxBlur(Phantom.boxBlur(fixed))
         let centre = fixed.geometry.worldLPS(SIMD3(repeating: 23.5))
-        let moving = TransformChain([.affine(.rigid(angles: SIMD3(0.05, -0.03, 0.04), translation: SIMD3(2, -1, 1.5), center: centre))])
+        let moving = try TransformChain([.affine(.rigid(angles: SIMD3(0.05, -0.03, 0.04), translation: SIMD3(2, -1, 1.5), center: centre))])
             .resample(smooth, onto: fixed.geometry, interpolation: .linear)
         for metric in LinearMetric.allCases {
             let e = try LinearMetricEvaluator(fixed: smooth, mask: nil, moving: moving, center: centre, metric: metric, bins: 32,

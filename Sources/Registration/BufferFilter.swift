@@ -1,12 +1,14 @@
 import Foundation
 import ImageCore
 
-/// Separable filters on raw Float buffers: Gaussian smoothing (fields, pyramids) and box sums (LNCC).
+/// Separable filters on raw Float buffers, specialised for the SyN loop: Gaussian smoothing of (possibly
+/// interleaved) displacement fields and truncated-window box *sums* for LNCC, whose exact gradient needs
+/// the window relation to be symmetric. Whole-volume smoothing uses ImageCore's `SeparableFilter`.
 ///
 /// Every pass touches whole lines: the i pass walks contiguous lines, the j and k passes add whole
 /// i-lines at a time so the inner loop is a contiguous, vectorisable multiply-add. Borders replicate the
 /// edge value (Gaussian) or truncate the window (box), so no pass allocates padded volumes.
-enum SeparableFilter {
+enum BufferFilter {
     /// Normalised Gaussian taps for a standard deviation in voxels, radius ceil(3 sigma).
     static func gaussianKernel(sigma: Double) -> [Float] {
         let radius = Swift.max(1, Int((3 * sigma).rounded(.up)))
