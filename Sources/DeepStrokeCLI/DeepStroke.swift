@@ -7,7 +7,7 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, ScoreCommand.self, BenchCommand.self, DicomCommand.self]
+        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, ScoreCommand.self, BenchCommand.self, DicomCommand.self, RegisterCommand.self, ApplyCommand.self]
     )
 }
 

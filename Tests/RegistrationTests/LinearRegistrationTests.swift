@@ -17,6 +17,12 @@ final class LinearRegistrationTests: XCTestCase {
     func angleBetween(_ a: AffineTransform3D, _ b: AffineTransform3D) -> Double {
         var r = a.matrix * b.matrix.inverse!
         for c in 0..<3 { r[c, 3] = 0 }
+        return LinearRegistrationTests.rotationAngle(r)
+    }
+
+    /// Angle (degrees) of the rotation factor of a linear map (polar decomposition).
+    static func rotationAngle(_ m: Matrix4) -> Double {
+        var r = m
         for _ in 0..<50 {
             let inv = r.inverse!
             var next = r
@@ -47,7 +53,7 @@ final class LinearRegistrationTests: XCTestCase {
         // moving(z) = fixed(truth^-1(z)), so the registration should find truth (fixed point -> moving point)
         var moving = try TransformChain([.affine(truth.inverse!)]).resample(fixed, onto: fixed.geometry, interpolation: .linear)
         moving = moving.map(intensity)
-        let result = try ImageRegistration(parameters: affineOnly(metric), progress: { print($0) }).register(fixed: fixed, moving: moving)
+        let result = try ImageRegistration(parameters: affineOnly(metric), ).register(fixed: fixed, moving: moving)
         let angle = angleBetween(result.affine, truth)
         let (mean, worst) = pointError(result.affine, truth, fixed)
         print(metric, "rotation error", angle, "deg, point error mean", mean, "max", worst, "mm")
