@@ -60,7 +60,7 @@ enum FieldAlgebra {
                        scratch: UnsafeMutablePointer<Float>) {
         guard sigma > 0.05 else { return }
         for c in 0..<3 {
-            SeparableFilter.gaussian(u + c * s.count, s, sigma: SIMD3(repeating: sigma), scratch: scratch)
+            BufferFilter.gaussian(u + c * s.count, s, sigma: SIMD3(repeating: sigma), scratch: scratch)
         }
     }
 

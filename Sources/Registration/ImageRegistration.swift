@@ -26,6 +26,8 @@ public struct ImageRegistration {
     public func register(fixed: Volume<Float>, moving: Volume<Float>, fixedMask: Volume<Float>? = nil) throws -> RegistrationResult {
         let t0 = Date()
         try parameters.validate()
+        // Pin the thread count for the run (reading the environment on every parallel loop is not free).
+        Parallelism.threadCount = Parallelism.threadCount
         try InputValidation.check(fixed, "fixed image")
         try InputValidation.check(moving, "moving image")
         let mask = try fixedMask.map { try InputValidation.checkMask($0, on: fixed.geometry, "fixed mask") }
@@ -53,7 +55,10 @@ public struct ImageRegistration {
         if let syn = parameters.syn, !ResolutionLevel.effective(syn.levels, base: base).isEmpty {
             progress?("deformable registration (\(syn.symmetric ? "symmetric SyN" : "greedy"), LNCC radius \(syn.radius))")
             let levels = ResolutionLevel.effective(syn.levels, base: base)
-            let images = prepareLevels(fixed: fixed, moving: moving, mask: mask, affine: affine, levels: levels)
+            let domain = RegistrationDomain(fixed: fixed.geometry, region: QualityMeasures.region(fixed: fixed, mask: mask),
+                                            marginMM: Swift.max(12, 3 * base))
+            let images = try prepareLevels(fixed: domain.crop(fixed), moving: moving, mask: mask.map { domain.crop($0) },
+                                       affine: affine, levels: levels)
             let outcome = try SyNRegistration(parameters: syn, progress: progress).run(images)
             synLevels = outcome.levels
             t2 = Date()
@@ -88,10 +93,10 @@ public struct ImageRegistration {
         var result = RegistrationResult(affine: affine, forwardWarp: forwardWarp, inverseWarp: inverseWarp,
                                         warped: fixed, report: placeholderReport(fixed, moving, base))
         let outside = moving.data.min() ?? 0
-        result.warped = result.forward.resample(moving, onto: fixed.geometry, interpolation: .linear, outside: outside)
+        result.warped = try result.forward.resample(moving, onto: fixed.geometry, interpolation: .linear, outside: outside)
         let region = QualityMeasures.region(fixed: fixed, mask: mask)
-        let identityImage = TransformChain([]).resample(moving, onto: fixed.geometry, interpolation: .linear, outside: outside)
-        let affineImage = TransformChain([.affine(affine)]).resample(moving, onto: fixed.geometry, interpolation: .linear, outside: outside)
+        let identityImage = try TransformChain([]).resample(moving, onto: fixed.geometry, interpolation: .linear, outside: outside)
+        let affineImage = try TransformChain([.affine(affine)]).resample(moving, onto: fixed.geometry, interpolation: .linear, outside: outside)
         let quality = RegistrationReport.Quality(
             nccIdentity: QualityMeasures.correlation(fixed, identityImage, region: region),
             nccAffine: QualityMeasures.correlation(fixed, affineImage, region: region),
@@ -117,15 +122,17 @@ public struct ImageRegistration {
     /// Fixed and affinely aligned moving images (and the mask) on every SyN level grid, intensities
     /// standardised so the LNCC's flat-window threshold means the same for every input.
     private func prepareLevels(fixed: Volume<Float>, moving: Volume<Float>, mask: Volume<Float>?, affine: AffineTransform3D,
-                               levels: [ResolutionLevel]) -> [SyNLevelImages] {
+                               levels: [ResolutionLevel]) throws -> [SyNLevelImages] {
         let spacings = levels.map { $0.spacing }
-        let fixedPyramid = ImagePyramid(ImageRegistration.standardised(fixed), spacings: spacings, outside: 0)
+        let fixedPyramid = try RegistrationPyramid(ImageRegistration.standardised(fixed), spacings: spacings, outside: 0)
         let movingStd = ImageRegistration.standardised(moving)
-        let movingPyramid = ImagePyramid(movingStd, spacings: spacings, outside: movingStd.data.min() ?? 0)
-        return levels.indices.map { l in
+        let outside = Double(movingStd.data.min() ?? 0)
+        let movingPyramid = try RegistrationPyramid(movingStd, spacings: spacings, outside: Float(outside))
+        return try levels.indices.map { l in
             let grid = fixedPyramid.levels[l].geometry
-            let m = Resampler.linear(movingPyramid.levels[l], onto: grid, map: affine.matrix, outside: movingStd.data.min() ?? 0)
-            let mk = mask.map { Resampler.linear($0, onto: grid, outside: 0).data.map { $0 > 0.5 ? Float(1) : 0 } }
+            let m = try Resampler(interpolation: .linear, transform: affine.matrix, outsideValue: outside)
+                .resample(movingPyramid.levels[l], to: grid)
+            let mk = try mask.map { try $0.resampled(to: grid).data.map { $0 > 0.5 ? Float(1) : 0 } }
             return SyNLevelImages(fixed: fixedPyramid.levels[l], moving: m, mask: mk, iterations: levels[l].iterations)
         }
     }

@@ -47,10 +47,10 @@ struct LinearRegistration {
         let affine = ResolutionLevel.effective(parameters.affineLevels, base: base)
         let spacings = Array(Set((rigid + affine).map { $0.spacing })).sorted(by: >)
         guard !spacings.isEmpty else { return (initial, []) }
-        let fixedPyramid = ImagePyramid(fixed, spacings: spacings, outside: fixed.data.min() ?? 0)
-        let movingPyramid = ImagePyramid(moving, spacings: spacings, outside: moving.data.min() ?? 0)
-        let maskLevels: [[Float]?] = fixedPyramid.levels.map { level in
-            fixedMask.map { Resampler.linear($0, onto: level.geometry, outside: 0).data }
+        let fixedPyramid = try RegistrationPyramid(fixed, spacings: spacings, outside: fixed.data.min() ?? 0)
+        let movingPyramid = try RegistrationPyramid(moving, spacings: spacings, outside: moving.data.min() ?? 0)
+        let maskLevels: [[Float]?] = try fixedPyramid.levels.map { level in
+            try fixedMask.map { try $0.resampled(to: level.geometry).data }
         }
         var state = LinearOptimizer.State(linear: initial.linear, translation: initial.translation)
         let center = initial.center

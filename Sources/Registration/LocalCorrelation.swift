@@ -30,9 +30,9 @@ public final class LocalCorrelation {
         self.radius = radius
         buffers = (0..<7).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: shape.count) }
         scratch = UnsafeMutablePointer<Float>.allocate(capacity: shape.count)
-        countI = (0..<shape.nx).map { Float(SeparableFilter.windowCount($0, shape.nx, radius)) }
-        countJ = (0..<shape.ny).map { Float(SeparableFilter.windowCount($0, shape.ny, radius)) }
-        countK = (0..<shape.nz).map { Float(SeparableFilter.windowCount($0, shape.nz, radius)) }
+        countI = (0..<shape.nx).map { Float(BufferFilter.windowCount($0, shape.nx, radius)) }
+        countJ = (0..<shape.ny).map { Float(BufferFilter.windowCount($0, shape.ny, radius)) }
+        countK = (0..<shape.nz).map { Float(BufferFilter.windowCount($0, shape.nz, radius)) }
     }
 
     deinit {
@@ -42,40 +42,56 @@ public final class LocalCorrelation {
 
     /// Mean LNCC over `mask` (nil = all voxels) and, when requested, dS/dF into `gradF` and dS/dM into
     /// `gradM` (per voxel, to be multiplied by the image gradient by the caller).
+    ///
+    /// Channels are produced line by line and box-summed along i while still in cache, so each channel
+    /// costs one write plus the j and k running-sum passes.
     func evaluate(fixed f: UnsafePointer<Float>, moving m: UnsafePointer<Float>, mask: UnsafePointer<Float>?,
                   gradF: UnsafeMutablePointer<Float>?, gradM: UnsafeMutablePointer<Float>?) -> Double {
-        let s = shape, n = s.count
+        let s = shape, n = s.count, nx = s.nx, r = radius
         let b = buffers
+        let lines = s.ny * s.nz
         // 1. window sums of F, M, FF, MM, FM
-        parallelChunks(n, minChunk: 1 << 15) { range in
-            for q in range {
-                let fv = f[q], mv = m[q]
-                b[0][q] = fv
-                b[1][q] = mv
-                b[2][q] = fv * fv
-                b[3][q] = mv * mv
-                b[4][q] = fv * mv
+        parallelChunks(lines, minChunk: 8) { range in
+            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: 5 * nx)
+            defer { tmp.deallocate() }
+            for line in range {
+                let o = line * nx
+                for i in 0..<nx {
+                    let fv = f[o + i], mv = m[o + i]
+                    tmp[i] = fv
+                    tmp[nx + i] = mv
+                    tmp[2 * nx + i] = fv * fv
+                    tmp[3 * nx + i] = mv * mv
+                    tmp[4 * nx + i] = fv * mv
+                }
+                for c in 0..<5 { LocalCorrelation.runningSum(tmp + c * nx, into: b[c] + o, nx, r) }
             }
         }
-        for c in 0..<5 { SeparableFilter.boxSum(b[c], s, radius: radius, scratch: scratch) }
+        for c in 0..<5 { boxJK(b[c]) }
 
-        // 2. per-voxel correlation and the coefficient images of the gradient
+        // 2. per-voxel correlation and the coefficient images of the gradient (box-summed along i at once)
         let wantF = gradF != nil, wantM = gradM != nil
-        var partial = [Double](repeating: 0, count: s.nz)
-        var counts = [Int](repeating: 0, count: s.nz)
+        let channels = wantF ? 7 : 4
+        let chunkCount = Swift.min(lines, Swift.max(1, Parallelism.threadCount * 8))
+        var partial = [Double](repeating: 0, count: chunkCount)
+        var counts = [Int](repeating: 0, count: chunkCount)
         partial.withUnsafeMutableBufferPointer { pb in
           counts.withUnsafeMutableBufferPointer { nb in
             let pp = pb.baseAddress!, np = nb.baseAddress!
             countI.withUnsafeBufferPointer { ci in
                 countJ.withUnsafeBufferPointer { cj in
                     countK.withUnsafeBufferPointer { ck in
-                        parallelFor(s.nz) { k in
+                        parallelFor(chunkCount) { chunk in
+                            let tmp = UnsafeMutablePointer<Float>.allocate(capacity: 7 * nx)
+                            defer { tmp.deallocate() }
                             var sum = 0.0
                             var inRegion = 0
-                            for j in 0..<s.ny {
+                            for line in (chunk * lines / chunkCount)..<((chunk + 1) * lines / chunkCount) {
+                                let j = line % s.ny, k = line / s.ny
                                 let njk = cj[j] * ck[k]
-                                var q = s.index(0, j, k)
-                                for i in 0..<s.nx {
+                                let o = line * nx
+                                for i in 0..<nx {
+                                    let q = o + i
                                     let cnt = ci[i] * njk
                                     let sf = b[0][q], sm = b[1][q]
                                     let mf = sf / cnt, mm = sm / cnt
@@ -94,20 +110,22 @@ public final class LocalCorrelation {
                                         beta = alpha * aa / cc
                                         betaF = alpha * aa / bb
                                     }
-                                    b[0][q] = alpha
-                                    b[1][q] = alpha * mf
-                                    b[2][q] = beta
-                                    b[3][q] = beta * mm
+                                    tmp[i] = alpha
+                                    tmp[nx + i] = alpha * mf
+                                    tmp[2 * nx + i] = beta
+                                    tmp[3 * nx + i] = beta * mm
                                     if wantF {
-                                        b[4][q] = alpha * mm
-                                        b[5][q] = betaF
-                                        b[6][q] = betaF * mf
+                                        tmp[4 * nx + i] = alpha * mm
+                                        tmp[5 * nx + i] = betaF
+                                        tmp[6 * nx + i] = betaF * mf
                                     }
-                                    q += 1
+                                }
+                                if wantF || wantM {
+                                    for c in 0..<channels { LocalCorrelation.runningSum(tmp + c * nx, into: b[c] + o, nx, r) }
                                 }
                             }
-                            pp[k] = sum
-                            np[k] = inRegion
+                            pp[chunk] = sum
+                            np[chunk] = inRegion
                         }
                     }
                 }
@@ -120,8 +138,7 @@ public final class LocalCorrelation {
         guard wantF || wantM else { return value }
 
         // 3. sums over the windows containing each voxel, then the derivatives
-        let channels = wantF ? (wantM ? [0, 1, 2, 3, 4, 5, 6] : [0, 4, 5, 6]) : [0, 1, 2, 3]
-        for c in channels { SeparableFilter.boxSum(b[c], s, radius: radius, scratch: scratch) }
+        for c in 0..<channels where wantM || c == 0 || c >= 4 { boxJK(b[c]) }
         let norm = Float(1.0 / Double(regionCount))
         parallelChunks(n, minChunk: 1 << 15) { range in
             for q in range {
@@ -131,6 +148,23 @@ public final class LocalCorrelation {
             }
         }
         return value
+    }
+
+    /// Box sums along j then k (the i direction was summed when the channel was produced).
+    private func boxJK(_ c: UnsafeMutablePointer<Float>) {
+        BufferFilter.boxSum(c, shape, radius: radius, scratch: scratch, alongI: false)
+    }
+
+    /// Truncated-window running sum of one line.
+    @inline(__always)
+    static func runningSum(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ nx: Int, _ r: Int) {
+        var acc: Float = 0
+        for i in 0...Swift.min(r, nx - 1) { acc += src[i] }
+        for i in 0..<nx {
+            dst[i] = acc
+            if i + r + 1 < nx { acc += src[i + r + 1] }
+            if i - r >= 0 { acc -= src[i - r] }
+        }
     }
 
     /// Volume-level entry point: mean LNCC over the mask and the derivative images dS/dF and dS/dM.

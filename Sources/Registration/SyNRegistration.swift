@@ -64,8 +64,8 @@ struct SyNRegistration {
         let lncc = LocalCorrelation(shape: s, radius: p.radius)
         let work = Workspace(count: n, symmetric: symmetric, masked: images.mask != nil)
         defer { work.release() }
-        fieldF.data.withUnsafeBufferPointer { work.fieldF.update(from: $0.baseAddress!, count: 3 * n) }
-        fieldM.data.withUnsafeBufferPointer { work.fieldM.update(from: $0.baseAddress!, count: 3 * n) }
+        fieldF.data.withUnsafeBufferPointer { InterleavedField.fromPlanar($0.baseAddress!, n, into: work.fieldF) }
+        fieldM.data.withUnsafeBufferPointer { InterleavedField.fromPlanar($0.baseAddress!, n, into: work.fieldM) }
         images.fixed.data.withUnsafeBufferPointer { work.fixed.update(from: $0.baseAddress!, count: n) }
         images.moving.data.withUnsafeBufferPointer { work.moving.update(from: $0.baseAddress!, count: n) }
         if let m = images.mask { m.withUnsafeBufferPointer { work.mask!.update(from: $0.baseAddress!, count: n) } }
@@ -75,14 +75,14 @@ struct SyNRegistration {
 
         for it in 0..<iterations {
             // 1. images (and the mask) in the halfway space
-            FieldAlgebra.warp(work.moving, work.fieldM, s, into: work.warpedM)
+            InterleavedField.warp(work.moving, work.fieldM, s, into: work.warpedM)
             let region: UnsafePointer<Float>?
             let fixedNow: UnsafePointer<Float>
             if symmetric {
-                FieldAlgebra.warp(work.fixed, work.fieldF, s, into: work.warpedF!)
+                InterleavedField.warp(work.fixed, work.fieldF, s, into: work.warpedF!)
                 fixedNow = UnsafePointer(work.warpedF!)
                 if let mk = work.mask, let wm = work.warpedMask {
-                    FieldAlgebra.warp(mk, work.fieldF, s, into: wm)
+                    InterleavedField.warp(mk, work.fieldF, s, into: wm)
                     region = UnsafePointer(wm)
                 } else {
                     region = nil
@@ -114,21 +114,28 @@ struct SyNRegistration {
                 break
             }
         }
-        fieldF.data.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: work.fieldF, count: 3 * n) }
-        fieldM.data.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: work.fieldM, count: 3 * n) }
+        fieldF.data.withUnsafeMutableBufferPointer { InterleavedField.toPlanar(work.fieldF, n, into: $0.baseAddress!) }
+        fieldM.data.withUnsafeMutableBufferPointer { InterleavedField.toPlanar(work.fieldM, n, into: $0.baseAddress!) }
         return history
     }
 
-    /// Buffers of one level, allocated once; fields are swapped with `spare` instead of copied.
+    /// Buffers of one level, allocated once; fields (interleaved SIMD4) are swapped with `spare` instead of
+    /// copied.
     private final class Workspace {
-        var fieldF, fieldM, spare, update: UnsafeMutablePointer<Float>
+        typealias Vector = InterleavedField.Vector
+        var fieldF, fieldM, spare, update: UnsafeMutablePointer<Vector>
         let fixed, moving, warpedM, coefM, scratch: UnsafeMutablePointer<Float>
         let warpedF, coefF, mask, warpedMask: UnsafeMutablePointer<Float>?
 
         init(count n: Int, symmetric: Bool, masked: Bool) {
             func alloc(_ c: Int) -> UnsafeMutablePointer<Float> { .allocate(capacity: c) }
-            fieldF = alloc(3 * n); fieldM = alloc(3 * n); spare = alloc(3 * n); update = alloc(3 * n)
-            fixed = alloc(n); moving = alloc(n); warpedM = alloc(n); coefM = alloc(n); scratch = alloc(n)
+            func vectors() -> UnsafeMutablePointer<Vector> {
+                let v = UnsafeMutablePointer<Vector>.allocate(capacity: n)
+                v.initialize(repeating: .zero, count: n)
+                return v
+            }
+            fieldF = vectors(); fieldM = vectors(); spare = vectors(); update = vectors()
+            fixed = alloc(n); moving = alloc(n); warpedM = alloc(n); coefM = alloc(n); scratch = alloc(4 * n)
             warpedF = symmetric ? alloc(n) : nil
             coefF = symmetric ? alloc(n) : nil
             mask = masked ? alloc(n) : nil
@@ -136,31 +143,31 @@ struct SyNRegistration {
         }
 
         func release() {
-            [fieldF, fieldM, spare, update, fixed, moving, warpedM, coefM, scratch].forEach { $0.deallocate() }
+            [fieldF, fieldM, spare, update].forEach { $0.deallocate() }
+            [fixed, moving, warpedM, coefM, scratch].forEach { $0.deallocate() }
             [warpedF, coefF, mask, warpedMask].forEach { $0?.deallocate() }
         }
     }
 
     /// One update of one map: force = dS/dI * grad I, Gaussian-smoothed, scaled to the step, composed.
-    private func step(coef: UnsafePointer<Float>, warped: UnsafePointer<Float>, field: inout UnsafeMutablePointer<Float>,
+    private func step(coef: UnsafePointer<Float>, warped: UnsafePointer<Float>, field: inout UnsafeMutablePointer<InterleavedField.Vector>,
                       _ s: GridShape, _ work: Workspace) throws {
         let p = parameters
         let n = s.count
         SyNRegistration.force(coef: coef, image: warped, s, into: work.update)
-        FieldAlgebra.smooth(work.update, s, sigma: p.updateSigma, scratch: work.scratch)
-        let norm = FieldAlgebra.maximumNorm(work.update, n)
+        InterleavedField.smooth(work.update, s, sigma: p.updateSigma, scratch: work.scratch)
+        let norm = InterleavedField.maximumNorm(work.update, n)
         guard norm.isFinite else { throw RegistrationError.failed(stage: "SyN", problem: "the update field became non-finite") }
         if norm <= 0 { return }
-        FieldAlgebra.scale(work.update, count: 3 * n, by: Float(p.gradientStep) / norm)
-        FieldAlgebra.compose(first: work.update, then: field, s, into: work.spare)
+        InterleavedField.scale(work.update, n, by: Float(p.gradientStep) / norm)
+        InterleavedField.compose(first: work.update, then: field, s, into: work.spare)
         swap(&field, &work.spare)
-        FieldAlgebra.smooth(field, s, sigma: p.totalSigma, scratch: work.scratch)
+        InterleavedField.smooth(field, s, sigma: p.totalSigma, scratch: work.scratch)
     }
 
-    /// force_c(x) = coef(x) * d image / d x_c (central differences, one-sided at the border).
+    /// force(x) = coef(x) * grad image(x) (central differences, one-sided at the border), as SIMD4.
     static func force(coef: UnsafePointer<Float>, image: UnsafePointer<Float>, _ s: GridShape,
-                      into out: UnsafeMutablePointer<Float>) {
-        let n = s.count
+                      into out: UnsafeMutablePointer<InterleavedField.Vector>) {
         parallelFor(s.nz) { k in
             let km = k > 0 ? k - 1 : k, kp = k < s.nz - 1 ? k + 1 : k
             let hz: Float = kp - km == 2 ? 0.5 : (kp == km ? 0 : 1)
@@ -174,14 +181,14 @@ struct SyNRegistration {
                     let q = row + i
                     let c = coef[q]
                     if c == 0 {
-                        out[q] = 0; out[n + q] = 0; out[2 * n + q] = 0
+                        out[q] = .zero
                         continue
                     }
                     let im = i > 0 ? i - 1 : i, ip = i < s.nx - 1 ? i + 1 : i
                     let hx: Float = ip - im == 2 ? 0.5 : (ip == im ? 0 : 1)
-                    out[q] = c * hx * (image[row + ip] - image[row + im])
-                    out[n + q] = c * hy * (image[rjp + i] - image[rjm + i])
-                    out[2 * n + q] = c * hz * (image[rkp + i] - image[rkm + i])
+                    out[q] = InterleavedField.Vector(hx * (image[row + ip] - image[row + im]),
+                                                     hy * (image[rjp + i] - image[rjm + i]),
+                                                     hz * (image[rkp + i] - image[rkm + i]), 0) * c
                 }
             }
         }

@@ -8,17 +8,6 @@ public enum TransformComponent: Sendable {
     case field(DisplacementField)
 }
 
-/// How `TransformChain.resample` reads the input image.
-public enum Interpolation: String, Sendable, CaseIterable {
-    /// Trilinear.
-    case linear
-    /// Nearest voxel.
-    case nearest
-    /// Per-label linear voting: each label's trilinear weight over the 8 neighbours is summed and the
-    /// heaviest label wins (ANTs' GenericLabel in spirit); smoother than nearest, never invents labels.
-    case label
-}
-
 /// A sequence of point maps in antsApplyTransforms order: a reference point p goes through the first
 /// component, then the second, and so on, ending in the input image's space. So `[warp, affine]` is the
 /// usual "deformable then affine" chain (`-t warp.nii.gz -t affine.txt`) that pulls a moving image onto the
@@ -56,15 +45,26 @@ public struct TransformChain: Sendable {
         }
     }
 
-    /// Resamples `image` onto `reference` through the chain. Points more than half a voxel outside the
-    /// input take `outside`.
+    /// Resamples `image` onto `reference` through the chain, with ImageCore's interpolation rules
+    /// (`GridSampler`: footprint [-0.5, n - 0.5], edge replication inside it; `label` = per-label linear
+    /// voting). Points outside the input take `outside`. A chain of affines only is folded into one matrix
+    /// and handed to ImageCore's `Resampler`.
     public func resample(_ image: Volume<Float>, onto reference: Geometry, interpolation: Interpolation,
-                         outside: Float = 0) -> Volume<Float> {
+                         outside: Float = 0) throws -> Volume<Float> {
+        if components.allSatisfy({ if case .affine = $0 { return true } else { return false } }) {
+            // points go through A_1 first, then A_2, ...: the world map is A_n ... A_1
+            let m = components.reduce(Matrix4.identity) { acc, c in
+                if case .affine(let a) = c { return a.matrix * acc } else { return acc }
+            }
+            return try Resampler(interpolation: interpolation, transform: m, outsideValue: Double(outside)).resample(image, to: reference)
+        }
+        let source = interpolation == .cubic ? BSpline.cubicCoefficients(image) : image
         var out = Volume<Float>(geometry: reference, components: image.components)
-        let dst = GridShape(reference.size), src = GridShape(image.size)
+        let dst = GridShape(reference.size)
         let toWorld = reference.affineLPS
         let toIndex = image.geometry.inverseAffineLPS
         let comps = image.components
+        let inCount = image.voxelCount
         // Pre-extract what the inner loop needs: matrices and raw field copies (no enum or array access
         // per voxel, no matrix inversions per point).
         let links: [Link] = components.map { c in
@@ -78,9 +78,12 @@ public struct TransformChain: Sendable {
             }
         }
         defer { links.forEach { $0.data?.deallocate() } }
-        image.data.withUnsafeBufferPointer { ib in
+        source.data.withUnsafeBufferPointer { ib in
             out.data.withUnsafeMutableBufferPointer { ob in
-                let ip = ib.baseAddress!, op = ob.baseAddress!
+                let op = ob.baseAddress!
+                let samplers = (0..<comps).map { c in
+                    GridSampler(UnsafeBufferPointer(rebasing: ib[(c * inCount)..<((c + 1) * inCount)]), size: image.size)
+                }
                 parallelFor(dst.nz) { k in
                     for j in 0..<dst.ny {
                         for i in 0..<dst.nx {
@@ -88,12 +91,15 @@ public struct TransformChain: Sendable {
                             for l in links { p = l.map(p) }
                             let x = toIndex.apply(p)
                             let q = dst.index(i, j, k)
-                            guard isInsideHalfVoxel(src, x.x, x.y, x.z) else {
-                                for c in 0..<comps { op[c * dst.count + q] = outside }
-                                continue
-                            }
                             for c in 0..<comps {
-                                op[c * dst.count + q] = TransformChain.interpolate(ip + c * src.count, src, x, interpolation)
+                                let s = samplers[c]
+                                guard s.contains(x.x, x.y, x.z) else { op[c * dst.count + q] = outside; continue }
+                                switch interpolation {
+                                case .linear: op[c * dst.count + q] = s.linear(x.x, x.y, x.z)
+                                case .nearest: op[c * dst.count + q] = s.nearest(x.x, x.y, x.z)
+                                case .label: op[c * dst.count + q] = s.labelVote(x.x, x.y, x.z)
+                                case .cubic: op[c * dst.count + q] = s.cubicBSpline(x.x, x.y, x.z)
+                                }
                             }
                         }
                     }
@@ -121,41 +127,6 @@ public struct TransformChain: Sendable {
             let n = shape.count
             let v = SIMD3<Double>(Double(st.sample(d)), Double(st.sample(d + n)), Double(st.sample(d + 2 * n)))
             return p + toWorld.applyLinear(v)
-        }
-    }
-
-    @inline(__always)
-    static func interpolate(_ p: UnsafePointer<Float>, _ s: GridShape, _ x: SIMD3<Double>, _ mode: Interpolation) -> Float {
-        switch mode {
-        case .linear:
-            return TrilinearStencil(s, Float(x.x), Float(x.y), Float(x.z)).sample(p)
-        case .nearest:
-            let i = Swift.min(Swift.max(Int(x.x.rounded()), 0), s.nx - 1)
-            let j = Swift.min(Swift.max(Int(x.y.rounded()), 0), s.ny - 1)
-            let k = Swift.min(Swift.max(Int(x.z.rounded()), 0), s.nz - 1)
-            return p[s.index(i, j, k)]
-        case .label:
-            let st = TrilinearStencil(s, Float(x.x), Float(x.y), Float(x.z))
-            var labels: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
-            var weights: (Float, Float, Float, Float, Float, Float, Float, Float) = (0, 0, 0, 0, 0, 0, 0, 0)
-            return withUnsafeMutableBytes(of: &labels) { lb -> Float in
-                withUnsafeMutableBytes(of: &weights) { wb -> Float in
-                    let ls = lb.bindMemory(to: Float.self), ws = wb.bindMemory(to: Float.self)
-                    var used = 0
-                    for c in 0..<8 {
-                        let ox = (c & 1) != 0, oy = (c & 2) != 0, oz = (c & 4) != 0
-                        let w = (ox ? st.fx : 1 - st.fx) * (oy ? st.fy : 1 - st.fy) * (oz ? st.fz : 1 - st.fz)
-                        let v = p[st.i000 + (ox ? st.dx : 0) + (oy ? st.dy : 0) + (oz ? st.dz : 0)]
-                        var e = 0
-                        while e < used && ls[e] != v { e += 1 }
-                        if e == used { ls[e] = v; ws[e] = 0; used += 1 }
-                        ws[e] += w
-                    }
-                    var best = 0
-                    for e in 1..<used where ws[e] > ws[best] { best = e }
-                    return ls[best]
-                }
-            }
         }
     }
 }

@@ -119,7 +119,7 @@ final class FieldAlgebraTests: XCTestCase {
         let u = field { x in SIMD3(0.1 * x.y, -0.05 * x.z, 0.2) }
         let fine = Geometry(size: SIMD3(39, 35, 31), spacing: grid.spacing / 2, origin: grid.origin, direction: grid.direction)
         let f = u.resampled(to: fine)
-        let chainCoarse = TransformChain([.field(u)]), chainFine = TransformChain([.field(f)])
+        let chainCoarse = try TransformChain([.field(u)]), chainFine = TransformChain([.field(f)])
         for p in [SIMD3<Double>(-20, 10, 10), SIMD3(-5, 12, 30), SIMD3(-30, 20, 20)] {
             let a = chainCoarse.map(p), b = chainFine.map(p)
             XCTAssertLessThan(((a - b) * (a - b)).sum().squareRoot(), 1e-3, "\(p)")

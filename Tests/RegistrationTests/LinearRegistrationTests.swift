@@ -17,6 +17,12 @@ final class LinearRegistrationTests: XCTestCase {
     func angleBetween(_ a: AffineTransform3D, _ b: AffineTransform3D) -> Double {
         var r = a.matrix * b.matrix.inverse!
         for c in 0..<3 { r[c, 3] = 0 }
+        return LinearRegistrationTests.rotationAngle(r)
+    }
+
+    /// Angle (degrees) of the rotation factor of a linear map (polar decomposition).
+    static func rotationAngle(_ m: Matrix4) -> Double {
+        var r = m
         for _ in 0..<50 {
             let inv = r.inverse!
             var next = r
@@ -45,9 +51,9 @@ final class LinearRegistrationTests: XCTestCase {
         let centre = fixed.geometry.worldLPS(SIMD3(repeating: 31.5)) + SIMD3(3, -2, 1)
         let truth = AffineTransform3D.rigid(angles: angles * .pi / 180, translation: shift, center: centre)
         // moving(z) = fixed(truth^-1(z)), so the registration should find truth (fixed point -> moving point)
-        var moving = TransformChain([.affine(truth.inverse!)]).resample(fixed, onto: fixed.geometry, interpolation: .linear)
+        var moving = try TransformChain([.affine(truth.inverse!)]).resample(fixed, onto: fixed.geometry, interpolation: .linear)
         moving = moving.map(intensity)
-        let result = try ImageRegistration(parameters: affineOnly(metric), progress: { print($0) }).register(fixed: fixed, moving: moving)
+        let result = try ImageRegistration(parameters: affineOnly(metric), ).register(fixed: fixed, moving: moving)
         let angle = angleBetween(result.affine, truth)
         let (mean, worst) = pointError(result.affine, truth, fixed)
         print(metric, "rotation error", angle, "deg, point error mean", mean, "max", worst, "mm")
@@ -76,7 +82,7 @@ final class LinearRegistrationTests: XCTestCase {
         let (fixed, _) = Phantom.make(size: 48, spacing: 2.5)
         let smooth = Phantom.boxBlur(Phantom.boxBlur(fixed))
         let centre = fixed.geometry.worldLPS(SIMD3(repeating: 23.5))
-        let moving = TransformChain([.affine(.rigid(angles: SIMD3(0.05, -0.03, 0.04), translation: SIMD3(2, -1, 1.5), center: centre))])
+        let moving = try TransformChain([.affine(.rigid(angles: SIMD3(0.05, -0.03, 0.04), translation: SIMD3(2, -1, 1.5), center: centre))])
             .resample(smooth, onto: fixed.geometry, interpolation: .linear)
         for metric in LinearMetric.allCases {
             let e = try LinearMetricEvaluator(fixed: smooth, mask: nil, moving: moving, center: centre, metric: metric, bins: 32,

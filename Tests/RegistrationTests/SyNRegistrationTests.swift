@@ -14,14 +14,14 @@ final class SyNRegistrationTests: XCTestCase {
                                             translation: SIMD3(3, -2, 2), center: centre)
         let truthField = Phantom.smoothField(on: g, amplitude: 3.5, wavelength: 60)
         // moving(z) = fixed(A(z + d(z))): the chain [field, affine] pulls the fixed image onto the moving grid
-        let truth = TransformChain([.field(truthField), .affine(truthAffine)])
-        let moving = truth.resample(fixed, onto: g, interpolation: .linear)
-        let movingLabels = truth.resample(labels, onto: g, interpolation: .label)
+        let truth = try TransformChain([.field(truthField), .affine(truthAffine)])
+        let moving = try truth.resample(fixed, onto: g, interpolation: .linear)
+        let movingLabels = try truth.resample(labels, onto: g, interpolation: .label)
 
         var messages: [String] = []
         let result = try ImageRegistration(preset: .default, progress: { messages.append($0) }).register(fixed: fixed, moving: moving)
-        let mapped = result.inverse.resample(labels, onto: g, interpolation: .label)
-        let affineOnly = TransformChain([.affine(result.affine.inverse!)]).resample(labels, onto: g, interpolation: .label)
+        let mapped = try result.inverse.resample(labels, onto: g, interpolation: .label)
+        let affineOnly = try TransformChain([.affine(result.affine.inverse!)]).resample(labels, onto: g, interpolation: .label)
         let ids: [Float] = [1, 2, 3, 4, 5, 6, 7, 8]
         let dice = Phantom.dice(mapped, movingLabels, labels: ids).mean
         let diceAffine = Phantom.dice(affineOnly, movingLabels, labels: ids).mean

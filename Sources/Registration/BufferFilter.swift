@@ -1,12 +1,14 @@
 import Foundation
 import ImageCore
 
-/// Separable filters on raw Float buffers: Gaussian smoothing (fields, pyramids) and box sums (LNCC).
+/// Separable filters on raw Float buffers, specialised for the SyN loop: Gaussian smoothing of (possibly
+/// interleaved) displacement fields and truncated-window box *sums* for LNCC, whose exact gradient needs
+/// the window relation to be symmetric. Whole-volume smoothing uses ImageCore's `SeparableFilter`.
 ///
 /// Every pass touches whole lines: the i pass walks contiguous lines, the j and k passes add whole
 /// i-lines at a time so the inner loop is a contiguous, vectorisable multiply-add. Borders replicate the
 /// edge value (Gaussian) or truncate the window (box), so no pass allocates padded volumes.
-enum SeparableFilter {
+enum BufferFilter {
     /// Normalised Gaussian taps for a standard deviation in voxels, radius ceil(3 sigma).
     static func gaussianKernel(sigma: Double) -> [Float] {
         let radius = Swift.max(1, Int((3 * sigma).rounded(.up)))
@@ -22,9 +24,14 @@ enum SeparableFilter {
     /// Smooths `data` in place with a Gaussian of `sigma` voxels along each axis (0 skips the axis).
     /// `scratch` must hold `shape.count` floats. The i pass works in place line by line; the j pass writes
     /// into `scratch` and the k pass back into `data`, so no pass copies a volume.
-    static func gaussian(_ data: UnsafeMutablePointer<Float>, _ s: GridShape, sigma: SIMD3<Double>,
-                         scratch: UnsafeMutablePointer<Float>) {
-        if sigma.x > 0.05 && s.nx > 1 { gaussianAlongI(data, s, gaussianKernel(sigma: sigma.x)) }
+    ///
+    /// `interleave` > 1 smooths vector data stored component-interleaved (e.g. 4 floats per voxel):
+    /// every component is smoothed independently, `scratch` then holds `interleave * shape.count` floats.
+    static func gaussian(_ data: UnsafeMutablePointer<Float>, _ shape: GridShape, sigma: SIMD3<Double>,
+                         scratch: UnsafeMutablePointer<Float>, interleave: Int = 1) {
+        if sigma.x > 0.05 && shape.nx > 1 { gaussianAlongI(data, shape, gaussianKernel(sigma: sigma.x), interleave) }
+        // along j and k an interleaved volume is a scalar volume with lines `interleave` times longer
+        let s = GridShape(SIMD3(shape.nx * interleave, shape.ny, shape.nz))
         let doJ = sigma.y > 0.05 && s.ny > 1, doK = sigma.z > 0.05 && s.nz > 1
         switch (doJ, doK) {
         case (true, true):
@@ -44,8 +51,8 @@ enum SeparableFilter {
     /// Replaces every value by the sum over the (2r+1)^3 window around it, truncated at the borders.
     /// O(N) whatever the radius: running sums along each axis. `scratch` must hold `shape.count` floats.
     static func boxSum(_ data: UnsafeMutablePointer<Float>, _ s: GridShape, radius r: Int,
-                       scratch: UnsafeMutablePointer<Float>) {
-        boxAlongI(data, s, r)
+                       scratch: UnsafeMutablePointer<Float>, alongI: Bool = true) {
+        if alongI { boxAlongI(data, s, r) }
         boxAlongJ(src: data, dst: scratch, s, r)
         boxAlongK(src: scratch, dst: data, s, r)
     }
@@ -64,26 +71,28 @@ enum SeparableFilter {
         }
     }
 
-    private static func gaussianAlongI(_ data: UnsafeMutablePointer<Float>, _ s: GridShape, _ w: [Float]) {
+    private static func gaussianAlongI(_ data: UnsafeMutablePointer<Float>, _ s: GridShape, _ w: [Float], _ c: Int) {
         let r = w.count / 2
-        let nx = s.nx
+        let nx = s.nx * c
         let lines = s.ny * s.nz
         w.withUnsafeBufferPointer { wb in
             let wp = wb.baseAddress!
             parallelChunks(lines, minChunk: 16) { range in
-                let padded = UnsafeMutablePointer<Float>.allocate(capacity: nx + 2 * r)
+                let padded = UnsafeMutablePointer<Float>.allocate(capacity: nx + 2 * r * c)
                 defer { padded.deallocate() }
                 for line in range {
                     let p = data + line * nx
-                    for t in 0..<r { padded[t] = p[0]; padded[nx + r + t] = p[nx - 1] }
-                    (padded + r).update(from: p, count: nx)
+                    for t in 0..<r {
+                        for e in 0..<c { padded[t * c + e] = p[e]; padded[nx + (r + t) * c + e] = p[nx - c + e] }
+                    }
+                    (padded + r * c).update(from: p, count: nx)
                     // taps outer, voxels inner: the inner loop is a contiguous, vectorisable multiply-add
                     let w0 = wp[r]
-                    let centre = padded + r
+                    let centre = padded + r * c
                     for i in 0..<nx { p[i] = w0 * centre[i] }
                     for t in 1...r {
                         let wt = wp[r + t]
-                        let a = centre + t, b = centre - t
+                        let a = centre + t * c, b = centre - t * c
                         for i in 0..<nx { p[i] += wt * (a[i] + b[i]) }
                     }
                 }
@@ -91,7 +100,9 @@ enum SeparableFilter {
         }
     }
 
-    /// Convolution along j (axis 1) or k (axis 2), one whole output line at a time.
+    /// Convolution along j (axis 1) or k (axis 2), one whole output line at a time. Work is split so that
+    /// consecutive outputs of one thread reuse the same input lines: slices for j, rows (fixed j) for k, so
+    /// the 2r+1 input lines in flight stay in cache.
     private static func convolveLines(src: UnsafeMutablePointer<Float>, dst: UnsafeMutablePointer<Float>,
                                       _ s: GridShape, _ w: [Float], axis: Int) {
         let r = w.count / 2
@@ -100,9 +111,10 @@ enum SeparableFilter {
         let stride = axis == 1 ? nx : s.sliceCount
         w.withUnsafeBufferPointer { wb in
             let wp = wb.baseAddress!
-            parallelFor(s.nz) { k in
-                for j in 0..<s.ny {
-                    let c = axis == 1 ? j : k
+            // outer: the index not convolved (k for axis 1, j for axis 2); inner: the convolved one
+            parallelFor(axis == 1 ? s.nz : s.ny) { outer in
+                for c in 0..<n {
+                    let (j, k) = axis == 1 ? (c, outer) : (outer, c)
                     let base = s.index(0, j, k) - c * stride
                     let out = dst + s.index(0, j, k)
                     let centre = src + base + c * stride
