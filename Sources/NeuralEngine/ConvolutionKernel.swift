@@ -196,7 +196,8 @@ final class ConvolutionKernel {
         throws -> (UnsafeMutableRawPointer, AlignedBuffer?) {
         guard let reorder else { return (UnsafeMutableRawPointer(fm.data), nil) }
         let buf = AlignedBuffer(bytes: DNNL.byteSize(target))
-        try DNNL.execute(reorder, [(DNNL_ARG_FROM, blocked, UnsafeMutableRawPointer(fm.data)), (DNNL_ARG_TO, target, buf.raw)])
+        try DNNL.execute(reorder, [(DNNL_ARG_FROM, blocked, UnsafeMutableRawPointer(fm.data)), (DNNL_ARG_TO, target, buf.raw)],
+                         work: fm.count * 8)
         return (buf.raw, buf)
     }
 
@@ -206,7 +207,7 @@ final class ConvolutionKernel {
         try w.data.withUnsafeBufferPointer { wp in
             let raw = UnsafeMutableRawPointer(mutating: wp.baseAddress!)
             if let r = pass.weightsReorder {
-                try DNNL.execute(r, [(DNNL_ARG_FROM, p.userWeights, raw), (DNNL_ARG_TO, pass.weights, buf.raw)])
+                try DNNL.execute(r, [(DNNL_ARG_FROM, p.userWeights, raw), (DNNL_ARG_TO, pass.weights, buf.raw)], work: w.count)
             } else {
                 buf.raw.copyMemory(from: raw, byteCount: w.count * 4)
             }
@@ -224,9 +225,17 @@ final class ConvolutionKernel {
         }
         let buf = AlignedBuffer(bytes: DNNL.byteSize(md))
         try body(buf.raw)
-        try DNNL.execute(reorder, [(DNNL_ARG_FROM, md, buf.raw), (DNNL_ARG_TO, blocked, UnsafeMutableRawPointer(y.data))])
+        try DNNL.execute(reorder, [(DNNL_ARG_FROM, md, buf.raw), (DNNL_ARG_TO, blocked, UnsafeMutableRawPointer(y.data))],
+                         work: y.count * 8)
         y.zeroPadding()
         return y
+    }
+
+    /// Multiply-adds ×2 of one pass (the same for all three).
+    private func flops(_ x: FeatureMap) -> Int {
+        let od = outputDims(x)
+        let voxels = kind == .convolution ? od[2] * od[3] * od[4] : x.spatial
+        return 2 * x.n * inChannels * outChannels * kernel * kernel * kernel * voxels
     }
 
     func forward(_ x: FeatureMap, weight: Tensor, bias: Tensor?) throws -> FeatureMap {
@@ -240,10 +249,10 @@ final class ConvolutionKernel {
             if hasBias, let bias {
                 try bias.data.withUnsafeBufferPointer { bp in
                     args.append((DNNL_ARG_BIAS, p.bias, UnsafeMutableRawPointer(mutating: bp.baseAddress!)))
-                    try DNNL.execute(ps.primitive, args)
+                    try DNNL.execute(ps.primitive, args, work: flops(x))
                 }
             } else {
-                try DNNL.execute(ps.primitive, args)
+                try DNNL.execute(ps.primitive, args, work: flops(x))
             }
         }
         withExtendedLifetime((keepSrc, keepW)) {}
@@ -258,7 +267,7 @@ final class ConvolutionKernel {
         let (w, keepW) = try weights(weight, p, ps)
         let dx = try output(dims: x.dims, blocked: p.src, md: ps.src, reorder: ps.srcReorder) { dsrc in
             try DNNL.execute(ps.primitive, [(DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_WEIGHTS, ps.weights, w),
-                                            (DNNL_ARG_DIFF_SRC, ps.src, dsrc)])
+                                            (DNNL_ARG_DIFF_SRC, ps.src, dsrc)], work: flops(x))
         }
         withExtendedLifetime((keepDst, keepW)) {}
         return dx
@@ -281,11 +290,12 @@ final class ConvolutionKernel {
         var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
             (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_DIFF_WEIGHTS, ps.weights, dw.raw)]
         if hasBias { args.append((DNNL_ARG_DIFF_BIAS, p.bias, db.raw)) }
-        try DNNL.execute(ps.primitive, args)
+        try DNNL.execute(ps.primitive, args, work: flops(x))
         withExtendedLifetime((keepSrc, keepDst)) {}
         if let reorder = ps.weightsReorder {
             let user = AlignedBuffer(bytes: weightGrad.count * 4)
-            try DNNL.execute(reorder, [(DNNL_ARG_FROM, ps.weights, dw.raw), (DNNL_ARG_TO, p.userWeights, user.raw)])
+            try DNNL.execute(reorder, [(DNNL_ARG_FROM, ps.weights, dw.raw), (DNNL_ARG_TO, p.userWeights, user.raw)],
+                             work: weightGrad.count)
             add(user.raw, into: &weightGrad)
         } else {
             add(dw.raw, into: &weightGrad)

@@ -55,7 +55,14 @@ enum DNNL {
     }
 
     /// Runs `prim` on user buffers. Each argument is (oneDNN argument id, descriptor, pointer).
-    static func execute(_ prim: Primitive, _ args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)]) throws {
+    /// `work` (floating-point operations or elements moved) below `serialWork` runs on one thread:
+    /// OpenMP's static split makes every call wait for its slowest thread, which for small calls
+    /// (weight reorders, coarse levels of the U-Net) costs more than it saves, above all on a busy
+    /// machine. The choice depends only on shapes, so results stay reproducible.
+    static let serialWork = 20_000_000
+
+    static func execute(_ prim: Primitive, _ args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)],
+                        work: Int = Int.max) throws {
         var mems: [dnnl_memory_t?] = []
         mems.reserveCapacity(args.count + 1)
         defer { for m in mems { dnnl_memory_destroy(m) } }
@@ -67,7 +74,7 @@ enum DNNL {
             mems.append(m)
             execArgs.append(dnnl_exec_arg_t(arg: arg, memory: m))
         }
-        ompSetNumThreads?(Int32(Parallelism.threadCount))
+        ompSetNumThreads?(Int32(work < serialWork ? 1 : Parallelism.threadCount))
         try check(dnnl_primitive_execute(prim.primitive, stream, Int32(execArgs.count), execArgs), "execute \(prim.name)")
         try check(dnnl_stream_wait(stream), "stream wait")
     }

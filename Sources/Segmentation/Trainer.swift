@@ -31,6 +31,8 @@ public final class Trainer {
     public var progress: ((Int, Int, Int, Double) -> Void)?
     /// Called after each epoch with its record.
     public var epochFinished: ((EpochRecord) -> Void)?
+    /// Asked after each epoch (after its checkpoint): true ends the run there (it can be resumed).
+    public var shouldStop: ((EpochRecord) -> Bool)?
 
     private let adam: Adam
     private var state = RunState()
@@ -226,6 +228,7 @@ public final class Trainer {
             try MetricsLog.write(history, classes: model.config.classes, to: runDirectory)
             try saveLast()
             epochFinished?(record)
+            if shouldStop?(record) == true { break }
         }
         return history
     }
