@@ -30,11 +30,12 @@ let package = Package(
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         module("ImageCore"),
         module("NIfTI", ["ImageCore", "CZlib", "CDeflate"]),
         module("Rendering", ["ImageCore", "CZlib"]),
-        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG"]),
+        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
         module("NeuralEngine", ["CDNNL"]),
