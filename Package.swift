@@ -54,7 +54,7 @@ let package = Package(
         tests("RegistrationTests", ["Registration"]),
         tests("NeuralEngineTests", ["NeuralEngine"]),
         tests("SegmentationTests", ["Segmentation"]),
-        tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI"]),
+        tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "DICOM", "Registration", "Morphology"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
         tests("PipelineTests", ["Pipeline"]),

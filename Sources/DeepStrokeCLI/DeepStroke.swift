@@ -7,7 +7,7 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, StripCommand.self, AtlasCommand.self, DicomCommand.self, ScoreCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, InfoCommand.self, ResampleCommand.self, FetchTemplateCommand.self, NIfTICommand.self, StripCommand.self, AtlasCommand.self, DicomCommand.self, ScoreCommand.self, LabelCommand.self, BenchCommand.self]
     )
 }
 
