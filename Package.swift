@@ -58,7 +58,7 @@ let package = Package(
         tests("RegistrationTests", ["Registration"]),
         tests("NeuralEngineTests", ["NeuralEngine"]),
         tests("SegmentationTests", ["Segmentation"]),
-        tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering"]),
+        tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering", "DICOM", "Registration", "Morphology"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Atlas", "ASPECTS"]),

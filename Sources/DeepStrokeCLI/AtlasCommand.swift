@@ -8,7 +8,7 @@ struct AtlasCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "atlas",
         abstract: "Build and check volumetric ASPECTS atlases.",
-        subcommands: [AtlasBuildCommand.self, AtlasCheckCommand.self])
+        subcommands: [AtlasBuildCommand.self, AtlasCheckCommand.self, AtlasAggregateCommand.self, AtlasSynthCommand.self])
 }
 
 struct AtlasBuildCommand: ParsableCommand {

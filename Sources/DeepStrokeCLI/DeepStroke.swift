@@ -11,7 +11,7 @@ struct DeepStroke: ParsableCommand {
             DemoCommand.self, RunCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
             StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
             NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self,
-            NIfTICommand.self, BenchCommand.self, RegisterCommand.self, ApplyCommand.self,
+            NIfTICommand.self, BenchCommand.self, RegisterCommand.self, ApplyCommand.self, LabelCommand.self,
         ]
     )
 }
