@@ -76,8 +76,8 @@ public struct LabelTransfer {
             : (refinement?.transforms == nil ? labels : try Self.nativeLabels(atlas.labels, transforms: imageOnly, brainMask: stripped.mask))
         let outside = stripped.brain.data.min() ?? 0
         let registered = refinement?.transforms == nil ? registration.warped
-            : transforms.ontoAtlas.resample(stripped.brain, onto: atlas.template.geometry, interpolation: .linear, outside: outside)
-        let atlasMask = transforms.ontoAtlas.resample(stripped.mask.converted(to: Float.self), onto: atlas.template.geometry,
+            : try transforms.ontoAtlas.resample(stripped.brain, onto: atlas.template.geometry, interpolation: .linear, outside: outside)
+        let atlasMask = try transforms.ontoAtlas.resample(stripped.mask.converted(to: Float.self), onto: atlas.template.geometry,
                                                       interpolation: .linear, outside: 0)
         var registeredLabels = atlas.labels
         for q in 0..<registeredLabels.data.count where atlasMask.data[q] < 0.5 { registeredLabels.data[q] = 0 }
@@ -121,7 +121,7 @@ public struct LabelTransfer {
         guard brainMask.nonzeroCount > 0 else { return out }
         let box = try brainMask.boundingBox()
         let crop = try brainMask.cropped(to: box)
-        let pulled = transforms.ontoNative.resample(atlasLabels.converted(to: Float.self), onto: crop.geometry,
+        let pulled = try transforms.ontoNative.resample(atlasLabels.converted(to: Float.self), onto: crop.geometry,
                                                     interpolation: .label, outside: 0)
         let bs = box.size
         for k in 0..<bs.z { for j in 0..<bs.y { for i in 0..<bs.x {

@@ -138,8 +138,8 @@ public struct OverlayRefinement {
         // Image similarity and folding, before and after.
         let region = template.data.map { $0 > 0 }
         let outside = brain.data.min() ?? 0
-        let imageOnly = transforms.ontoAtlas.resample(brain, onto: atlasGrid, interpolation: .linear, outside: outside)
-        let withRefinement = refined.ontoAtlas.resample(brain, onto: atlasGrid, interpolation: .linear, outside: outside)
+        let imageOnly = try transforms.ontoAtlas.resample(brain, onto: atlasGrid, interpolation: .linear, outside: outside)
+        let withRefinement = try refined.ontoAtlas.resample(brain, onto: atlasGrid, interpolation: .linear, outside: outside)
         report.nccImageOnly = QualityMeasures.correlation(template, imageOnly, region: region)
         report.nccRefined = QualityMeasures.correlation(template, withRefinement, region: region)
         report.jacobianImageOnly = transforms.warp.map { JacobianDeterminant.statistics($0.resampled(to: atlasGrid), region: region) }

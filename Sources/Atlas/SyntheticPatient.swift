@@ -125,12 +125,12 @@ public struct SyntheticPatient: Sendable {
 
         // 4. image, labels and outline through the truth map
         let truth = TransformChain([.field(deformation), .affine(affine)])
-        var ct = truth.resample(headHU, onto: native, interpolation: .linear, outside: p.airHU)
+        var ct = try truth.resample(headHU, onto: native, interpolation: .linear, outside: p.airHU)
         if p.noiseSD > 0 {
             let sd = Float(p.noiseSD)
             for q in 0..<ct.data.count { ct.data[q] += sd * Float(rng.gaussian()) }
         }
-        let labels = truth.resample(atlasLabels.converted(to: Float.self), onto: native, interpolation: .label, outside: 0)
+        let labels = try truth.resample(atlasLabels.converted(to: Float.self), onto: native, interpolation: .label, outside: 0)
             .converted(to: UInt8.self)
         let overlay = outlineOverlay(labels, sliceSpacingMM: p.overlaySliceSpacingMM, fraction: p.overlayPointFraction, rng: &rng)
         return SyntheticPatient(ct: ct, labels: labels, overlay: overlay, nativeToAtlas: truth, affine: affine,

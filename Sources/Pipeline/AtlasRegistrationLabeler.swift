@@ -48,13 +48,13 @@ public struct AtlasRegistrationLabeler: ScanLabeler {
 
         // Atlas labels onto the native grid (inverse chain), kept inside the brain.
         let atlasLabels = atlas.labels.converted(to: Float.self)
-        let native = r.inverse.resample(atlasLabels, onto: scan.geometry, interpolation: .label)
+        let native = try r.inverse.resample(atlasLabels, onto: scan.geometry, interpolation: .label)
         var labels = Volume<UInt8>(geometry: scan.geometry)
         for n in labels.data.indices where strip.mask.data[n] != 0 {
             labels.data[n] = UInt8(max(0, min(20, native.data[n].rounded())))
         }
         // Native labels back into atlas space (forward chain) for the registered segmentation.
-        let back = r.forward.resample(labels.converted(to: Float.self), onto: atlas.template.geometry, interpolation: .label)
+        let back = try r.forward.resample(labels.converted(to: Float.self), onto: atlas.template.geometry, interpolation: .label)
         let registeredLabels = back.map { UInt8(max(0, min(20, $0.rounded()))) }
 
         let q = r.report.quality
