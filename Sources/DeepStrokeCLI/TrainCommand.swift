@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import ImageCore
+import Segmentation
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the 3D U-Net on (image, label) NIfTI pairs.",
+        discussion: """
+        DATA is a CSV manifest (columns image,label), a JSON manifest ([{"image":..., "label":...}]) or a \
+        folder with images/ and labels/. RUN_DIR receives metrics.csv, curves.svg, best/ and last/; an \
+        existing RUN_DIR/last is resumed.
+        """)
+
+    @Option(help: "Dataset manifest or folder.") var data: String
+    @Option(name: [.short, .customLong("output")], help: "Run folder.") var output: String
+    @Option(help: "Network config JSON (default: the reference UNet3D).") var config: String?
+    @Option(help: "Training options JSON (epochs, batch_size, learning_rate, schedule, patience, seed, augmentation, ...).")
+    var options: String?
+    @Option(help: "Start from this model folder's weights (and its preprocessing).") var model: String?
+    @Option(help: "Network input size (voxels per axis).") var inputSize: Int?
+    @Option(help: "HU window low,high mapped to [0, 1].") var window: String?
+    @Option(help: "Epochs (overrides the options file).") var epochs: Int?
+    @Option(help: "Batch size.") var batchSize: Int?
+    @Option(help: "Learning rate.") var lr: Float?
+    @Option(help: "Random seed.") var seed: UInt64?
+    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @Flag(help: "Start afresh even if RUN_DIR/last exists.") var restart = false
+
+    func run() throws {
+        if let t = threads { Parallelism.threadCount = t }
+        var opts = TrainingOptions()
+        if let o = options {
+            opts = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: URL(fileURLWithPath: o)))
+        }
+        if let e = epochs { opts.epochs = e }
+        if let b = batchSize { opts.batchSize = b }
+        if let l = lr { opts.learningRate = l }
+        if let s = seed { opts.seed = s }
+        var folder: ModelFolder
+        if let m = model {
+            folder = try ModelFolder.load(URL(fileURLWithPath: m))
+        } else {
+            let cfg = try config.map { try UNetConfig.load(URL(fileURLWithPath: $0)) } ?? UNetConfig()
+            folder = try ModelFolder.initialize(config: cfg, seed: opts.seed)
+        }
+        if let n = inputSize { folder.preprocessing.inputSize = [n, n, n] }
+        if let w = window {
+            let v = w.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard v.count == 2 else { throw ValidationError("--window needs low,high") }
+            folder.preprocessing.window = v
+        }
+        if folder.preprocessing.mirroredLabels == nil {
+            folder.preprocessing.mirroredLabels = Preprocessing.hemisphereSwap(classes: folder.config.classes)
+        }
+        try folder.preprocessing.validate(classes: folder.config.classes)
+        let pairs = try SegmentationDataset.pairs(URL(fileURLWithPath: data))
+        print("loading \(pairs.count) pairs ...")
+        let samples = try SegmentationDataset.load(pairs, preprocessing: folder.preprocessing, classes: folder.config.classes)
+        let trainer = try Trainer(model: folder, samples: samples, options: opts, runDirectory: URL(fileURLWithPath: output))
+        if !restart, try trainer.resumeIfPossible() {
+            print("resuming after epoch \(trainer.history.count)")
+        }
+        print("training on \(trainer.trainIndices.count) scans, validating on \(trainer.validationIndices.count); \(folder.network.parameterCount) parameters")
+        trainer.progress = { epoch, step, steps, loss in
+            let width = 30, filled = width * step / max(1, steps)
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data(String(format: "\repoch %d [%@] %d/%d loss %.4f", epoch + 1, bar, step, steps, loss).utf8))
+        }
+        trainer.epochFinished = { r in
+            FileHandle.standardError.write(Data("\n".utf8))
+            print(String(format: "epoch %d: train loss %.4f, val loss %.4f, val mean Dice %.4f (%.1f s)",
+                         r.epoch, r.trainLoss, r.validationLoss, r.validationMeanDice, r.seconds))
+        }
+        try trainer.run()
+        print(String(format: "best val mean Dice %.4f at epoch %d%@", trainer.bestMeanDice, trainer.bestEpoch,
+                     trainer.stoppedEarly ? " (stopped early)" : ""))
+    }
+}

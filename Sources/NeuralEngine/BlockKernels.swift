@@ -1,0 +1,204 @@
+import ImageCore
+
+/// Per-(sample, block) vectors: entry `n * blocks + cb` holds the 8 channels of block cb of sample n.
+public typealias LaneVectors = [SIMD8<Float>]
+
+/// Work split of a feature map into fixed-size pieces: (sample, block, spatial range).
+///
+/// The piece size does not depend on the thread count, and partial sums are combined in piece
+/// order, so reductions give bit-identical results whatever `--threads` is.
+struct BlockChunks {
+    static let chunk = 8192
+    let n: Int, blocks: Int, spatial: Int, perBlock: Int
+
+    init(_ fm: FeatureMap) {
+        n = fm.n; blocks = fm.blocks; spatial = fm.spatial
+        perBlock = (spatial + BlockChunks.chunk - 1) / BlockChunks.chunk
+    }
+
+    var count: Int { n * blocks * perBlock }
+
+    @inline(__always)
+    func item(_ i: Int) -> (nb: Int, range: Range<Int>) {
+        let nb = i / perBlock, piece = i % perBlock
+        let lo = piece * BlockChunks.chunk
+        return (nb, lo..<Swift.min(spatial, lo + BlockChunks.chunk))
+    }
+}
+
+/// Element loops shared by the layers. All take and return blocked `FeatureMap`s.
+enum BlockKernels {
+    /// Per (sample, block): sum of x and of x² (Float64).
+    static func moments(_ x: FeatureMap) -> (sum: [SIMD8<Double>], sumSq: [SIMD8<Double>]) {
+        let chunks = BlockChunks(x)
+        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
+        var partQ = partS
+        partS.withUnsafeMutableBufferPointer { ps in
+            partQ.withUnsafeMutableBufferPointer { pq in
+                let ps = ps, pq = pq
+                parallelFor(chunks.count) { i in
+                    let (nb, r) = chunks.item(i)
+                    let p = x.data + nb * chunks.spatial * 8
+                    var s = SIMD8<Double>.zero, q = SIMD8<Double>.zero
+                    var s32 = SIMD8<Float>.zero, q32 = SIMD8<Float>.zero
+                    var k = 0
+                    for j in r {
+                        let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        s32 += v
+                        q32 += v * v
+                        k += 1
+                        // Float32 runs of 64 keep rounding error far below the Float64 total.
+                        if k == 64 {
+                            s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
+                            s32 = .zero; q32 = .zero; k = 0
+                        }
+                    }
+                    s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
+                    ps[i] = s; pq[i] = q
+                }
+            }
+        }
+        return (combine(partS, chunks), combine(partQ, chunks))
+    }
+
+    /// Per (sample, block): sum of dy and of dy·(x − center).
+    static func gradientMoments(_ dy: FeatureMap, _ x: FeatureMap, center: LaneVectors, reluOutput mask: FeatureMap? = nil)
+        -> (sum: [SIMD8<Double>], dot: [SIMD8<Double>]) {
+        let chunks = BlockChunks(x)
+        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
+        var partD = partS
+        partS.withUnsafeMutableBufferPointer { ps in
+            partD.withUnsafeMutableBufferPointer { pd in
+                let ps = ps, pd = pd
+                parallelFor(chunks.count) { i in
+                    let (nb, r) = chunks.item(i)
+                    let px = x.data + nb * chunks.spatial * 8, pg = dy.data + nb * chunks.spatial * 8
+                    let pm = mask.map { $0.data + nb * chunks.spatial * 8 }
+                    let m = center[nb]
+                    var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
+                    var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
+                    var k = 0
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        if let pm {
+                            let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                        }
+                        s32 += g
+                        d32 += g * (v - m)
+                        k += 1
+                        if k == 64 {
+                            s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
+                            s32 = .zero; d32 = .zero; k = 0
+                        }
+                    }
+                    s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
+                    ps[i] = s; pd[i] = d
+                }
+            }
+        }
+        return (combine(partS, chunks), combine(partD, chunks))
+    }
+
+    private static func combine(_ parts: [SIMD8<Double>], _ chunks: BlockChunks) -> [SIMD8<Double>] {
+        var out = [SIMD8<Double>](repeating: .zero, count: chunks.n * chunks.blocks)
+        for nb in 0..<out.count {
+            var s = SIMD8<Double>.zero
+            for piece in 0..<chunks.perBlock { s += parts[nb * chunks.perBlock + piece] }
+            out[nb] = s
+        }
+        return out
+    }
+
+    /// y = x·a + b per (sample, block), optionally followed by ReLU.
+    static func affine(_ x: FeatureMap, scale a: LaneVectors, shift b: LaneVectors, relu: Bool = false) -> FeatureMap {
+        let y = FeatureMap(like: x)
+        let chunks = BlockChunks(x)
+        parallelFor(chunks.count) { i in
+            let (nb, r) = chunks.item(i)
+            let px = x.data + nb * chunks.spatial * 8, py = y.data + nb * chunks.spatial * 8
+            let av = a[nb], bv = b[nb]
+            if relu {
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * av + bv, .zero), as: SIMD8<Float>.self)
+                }
+            } else {
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(py + j * 8).storeBytes(of: v * av + bv, as: SIMD8<Float>.self)
+                }
+            }
+        }
+        return y
+    }
+
+    /// dx = A·dy + B·x + C per (sample, block): the input gradient of every normalisation.
+    /// With `reluOutput`, dy is first masked where that output is not positive (fused ReLU backward).
+    static func normBackward(_ dy: FeatureMap, _ x: FeatureMap, _ A: LaneVectors, _ B: LaneVectors,
+                             _ C: LaneVectors, reluOutput mask: FeatureMap? = nil) -> FeatureMap {
+        let dx = FeatureMap(like: x)
+        let chunks = BlockChunks(x)
+        parallelFor(chunks.count) { i in
+            let (nb, r) = chunks.item(i)
+            let off = nb * chunks.spatial * 8
+            let px = x.data + off, pg = dy.data + off, po = dx.data + off
+            let pm = mask.map { $0.data + off }
+            let a = A[nb], b = B[nb], c = C[nb]
+            if let pm {
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                    UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+                }
+            } else {
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    let g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Applies `f` to every element (padding lanes included: `f(0)` must be 0).
+    static func map(_ x: FeatureMap, _ f: (SIMD8<Float>) -> SIMD8<Float>) -> FeatureMap {
+        let y = FeatureMap(like: x)
+        let total = x.count / 8
+        parallelChunks(total, minChunk: 4096) { r in
+            for j in r {
+                let v = UnsafeRawPointer(x.data + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(y.data + j * 8).storeBytes(of: f(v), as: SIMD8<Float>.self)
+            }
+        }
+        return y
+    }
+
+    /// Combines two maps of the same shape element-wise (padding lanes included).
+    static func zip(_ a: FeatureMap, _ b: FeatureMap, _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> FeatureMap {
+        precondition(a.count == b.count, "feature maps differ in size")
+        let y = FeatureMap(like: a)
+        let total = a.count / 8
+        parallelChunks(total, minChunk: 4096) { r in
+            for j in r {
+                let u = UnsafeRawPointer(a.data + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                let v = UnsafeRawPointer(b.data + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(y.data + j * 8).storeBytes(of: f(u, v), as: SIMD8<Float>.self)
+            }
+        }
+        return y
+    }
+
+    /// Per-channel vector padded to whole blocks (padding lanes 0).
+    static func lanes(_ v: [Float], blocks: Int) -> LaneVectors {
+        (0..<blocks).map { cb in
+            var s = SIMD8<Float>.zero
+            for l in 0..<8 where cb * 8 + l < v.count { s[l] = v[cb * 8 + l] }
+            return s
+        }
+    }
+}

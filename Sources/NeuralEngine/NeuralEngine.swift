@@ -1,1 +1,0 @@
-// NeuralEngine module: see docs/ARCHITECTURE.md for what it holds.

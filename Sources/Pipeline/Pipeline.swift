@@ -1,1 +1,0 @@
-// Pipeline module: see docs/ARCHITECTURE.md for what it holds.

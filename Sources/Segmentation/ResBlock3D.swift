@@ -1,0 +1,89 @@
+import NeuralEngine
+
+/// Residual block: conv3x3(stride) → norm → act → channel dropout → conv3x3 → norm → [SE],
+/// plus a skip (identity, or 1x1 conv(stride) → norm when the shape changes), then act(sum).
+public final class ResBlock3D: StateProvider {
+    public let conv1: Conv3d, norm1: Normalization
+    public let drop: Dropout3d
+    public let conv2: Conv3d, norm2: Normalization
+    public let se: SqueezeExcite3D?
+    public let skipConv: Conv3d?, skipNorm: Normalization?
+    private let act1: Activation, actOut: Activation
+    /// ReLU after norm1 runs inside the normalisation pass.
+    private let fuseNormActivation: Bool
+
+    public init(_ cin: Int, _ cout: Int, stride: Int, config: UNetConfig, rng: inout RandomSource) {
+        conv1 = Conv3d(cin, cout, kernel: 3, stride: stride, padding: 1, bias: false, rng: &rng)
+        norm1 = config.makeNorm(cout)
+        act1 = Activation(config.activationKind)
+        fuseNormActivation = config.activationKind == .relu
+        drop = Dropout3d(p: config.dropout, seed: rng.next())
+        conv2 = Conv3d(cout, cout, kernel: 3, stride: 1, padding: 1, bias: false, rng: &rng)
+        norm2 = config.makeNorm(cout)
+        se = config.squeezeExcite ? SqueezeExcite3D(cout, reduction: config.seReduction, rng: &rng) : nil
+        if stride != 1 || cin != cout {
+            skipConv = Conv3d(cin, cout, kernel: 1, stride: stride, padding: 0, bias: false, rng: &rng)
+            skipNorm = config.makeNorm(cout)
+        } else {
+            skipConv = nil
+            skipNorm = nil
+        }
+        actOut = Activation(config.activationKind)
+    }
+
+    public func stateItems() -> [(String, StateItem)] {
+        var items = prefixed("conv1", conv1.stateItems()) + prefixed("norm1", norm1.stateItems())
+            + prefixed("conv2", conv2.stateItems()) + prefixed("norm2", norm2.stateItems())
+        if let se { items += prefixed("se", se.stateItems()) }
+        if let skipConv, let skipNorm {
+            items += prefixed("skip_conv", skipConv.stateItems()) + prefixed("skip_norm", skipNorm.stateItems())
+        }
+        return items
+    }
+
+    /// The first block of a network does not need dL/dx (its input is the image).
+    public var needsInputGradient: Bool = true {
+        didSet {
+            conv1.needsInputGradient = needsInputGradient
+            skipConv?.needsInputGradient = needsInputGradient
+        }
+    }
+
+    public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+        var h = try conv1.forward(x, training: training)
+        if fuseNormActivation {
+            h = try norm1.forward(h, training: training, relu: true)
+        } else {
+            h = act1.forward(try norm1.forward(h, training: training), training: training)
+        }
+        h = try drop.forward(h, training: training)
+        h = try conv2.forward(h, training: training)
+        h = try norm2.forward(h, training: training)
+        if let se { h = try se.forward(h, training: training) }
+        var r = x
+        if let skipConv, let skipNorm {
+            r = try skipNorm.forward(try skipConv.forward(x, training: training), training: training)
+        }
+        return try actOut.forwardSum(h, r, training: training)
+    }
+
+    /// Returns dL/dx (nil when `needsInputGradient` is false).
+    public func backward(_ dy: FeatureMap) throws -> FeatureMap? {
+        let ds = try actOut.backward(dy)
+        var dh = ds
+        if let se { dh = try se.backward(dh) }
+        dh = try norm2.backward(dh)
+        dh = try conv2.backward(dh)!
+        dh = try drop.backward(dh)
+        if !fuseNormActivation { dh = try act1.backward(dh) }
+        dh = try norm1.backward(dh)
+        let dx1 = try conv1.backward(dh)
+        if let skipConv, let skipNorm {
+            let dx2 = try skipConv.backward(try skipNorm.backward(ds))
+            if let dx1, let dx2 { return try add(dx1, dx2) }
+            return nil
+        }
+        guard let dx1 else { return nil }
+        return try add(dx1, ds)
+    }
+}

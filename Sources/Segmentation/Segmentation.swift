@@ -1,1 +1,0 @@
-// Segmentation module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,2 +1,0 @@
-// Tests for the NeuralEngine module.
-import XCTest

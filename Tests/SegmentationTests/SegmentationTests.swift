@@ -1,2 +1,0 @@
-// Tests for the Segmentation module.
-import XCTest
