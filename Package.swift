@@ -22,27 +22,31 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // C libraries from Debian, reached through module maps.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         module("ImageCore"),
-        module("NIfTI", ["ImageCore", "CZlib"]),
+        module("NIfTI", ["ImageCore", "CZlib", "CDeflate"]),
         module("Rendering", ["ImageCore", "CZlib"]),
-        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG"]),
+        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
         // AVX2 + FMA code generation for the engine's SIMD loops (8-float vectors in one register).
         .target(name: "NeuralEngine", dependencies: ["CDNNL", "ImageCore"],
                 swiftSettings: settings + [.unsafeFlags(["-target-cpu", "haswell"])]),
         module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
-        module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering"]),
+        module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering", "ASPECTS"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
-        module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
+        module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
+                            "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "DeepStrokeCLI",
                           dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
@@ -54,9 +58,9 @@ let package = Package(
         tests("RegistrationTests", ["Registration"]),
         tests("NeuralEngineTests", ["NeuralEngine"]),
         tests("SegmentationTests", ["Segmentation"]),
-        tests("AtlasTests", ["Atlas"]),
+        tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering", "DICOM", "Registration", "Morphology"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
-        tests("PipelineTests", ["Pipeline"]),
+        tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Atlas", "ASPECTS"]),
     ]
 )

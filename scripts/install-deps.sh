@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(zlib1g-dev libdnnl-dev libcharls-dev libopenjp2-7-dev dcm2niix curl python3 python3-venv)
+APT_PACKAGES=(zlib1g-dev libdeflate-dev libdnnl-dev libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libsqlite3-dev dcm2niix curl python3 python3-venv)
 [ "${DEEPSTROKE_SKIP_CHROMIUM:-0}" = 1 ] || APT_PACKAGES+=(chromium)
 
 missing=()

@@ -7,5 +7,5 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Time single operations (for bench/*.py).",
         shouldDisplay: false,
-        subcommands: [BenchNIfTICommand.self])
+        subcommands: [BenchNIfTICommand.self, BenchResample.self, BenchSmooth.self])
 }

@@ -7,8 +7,12 @@ struct DeepStroke: ParsableCommand {
         commandName: "deepstroke",
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
-        subcommands: [DemoCommand.self, InfoCommand.self, FetchTemplateCommand.self, NIfTICommand.self, BenchCommand.self,
-                      TrainCommand.self, ModelCommand.self, NNCommand.self, SegmentCommand.self]
+        subcommands: [
+            DemoCommand.self, RunCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
+            StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
+            NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self,
+            NIfTICommand.self, BenchCommand.self, RegisterCommand.self, ApplyCommand.self, LabelCommand.self,
+        ]
     )
 }
 

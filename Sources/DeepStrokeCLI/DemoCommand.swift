@@ -1,17 +1,43 @@
 import ArgumentParser
 import Foundation
-import NIfTI
+import ImageCore
 import Pipeline
+import Registration
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run DeepStroke on its built-in example (the public CT template, fetched on first use).")
+        abstract: "Run DeepStroke end to end on a built-in synthetic patient (the public CT template with a known lesion).",
+        discussion: """
+            Makes a synthetic patient from the CT template (fetched on first use) with the right insula, M2, M3 and M5 \
+            about 6 HU hypodense, writes it as a DICOMDIR study with decoy series, then runs `deepstroke run` on it. \
+            Research software, not for clinical use.
+            """)
+
+    @Option(name: .shortAndLong, help: "Folder for the demo study and its results.")
+    var output: String = "deepstroke-demo"
+
+    @Option(help: "Registration preset: fast, default or aggressive.")
+    var preset: String = "default"
+
+    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
+    var threads: Int?
 
     func run() throws {
-        let dir = try ExampleData.templateDirectory { FileHandle.standardError.write(($0 + "\n").data(using: .utf8)!) }
-        let file = dir.appendingPathComponent("template_with_skull_2mm.nii.gz")
-        let image = try NIfTIFile.read(file)
-        print(NIfTISummary(file: file.path, image: image).text)
+        if let t = threads { Parallelism.threadCount = t }
+        guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
+        let log: (String) -> Void = { print($0) }
+        let out = URL(fileURLWithPath: output)
+        let template = try ExampleData.templateDirectory(log: log)
+        let atlas = try DefaultAtlas.load(log: log)
+        let patient = DemoPatient()
+        let study = out.appendingPathComponent("study")
+        let dicomdir = try patient.writeStudy(templateDirectory: template, atlas: atlas, to: study)
+        print("synthetic patient: \(patient.lesionDescription) hypodense by \(patient.depthHU) HU (expected ASPECTS right \(patient.expectedScore.right), left \(patient.expectedScore.left))")
+        print("DICOMDIR study: \(dicomdir.path)")
+        let outcome = try RunCommand.execute(input: dicomdir, output: out.appendingPathComponent("result"), method: .atlas,
+                                             atlas: DefaultAtlas.directory.path, model: nil, preset: p, secondaryCapture: true)
+        RunCommand.printOutcome(outcome)
+        print("open \(outcome.methods[0].folder.appendingPathComponent("report.html").path) in a browser")
     }
 }

@@ -4,6 +4,8 @@ public enum ImageCoreError: Error, CustomStringConvertible, Equatable {
     case sizeMismatch(String)
     case invalidArgument(String)
     case nonFiniteValues(String)
+    /// A statistic or bounding box was asked of no voxels (empty mask, all NaN).
+    case emptySelection(String)
 
     public var description: String {
         switch self {
@@ -11,6 +13,7 @@ public enum ImageCoreError: Error, CustomStringConvertible, Equatable {
         case .sizeMismatch(let s): return "size mismatch: \(s)"
         case .invalidArgument(let s): return "invalid argument: \(s)"
         case .nonFiniteValues(let s): return "non-finite values: \(s)"
+        case .emptySelection(let s): return "nothing selected: \(s)"
         }
     }
 }

@@ -46,3 +46,20 @@ public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         for n in range { body(n) }
     }
 }
+
+/// Splits `0..<count` into fixed-size blocks (independent of the thread count), runs `body` on each
+/// block in parallel and returns the partial results in block order. Combining them in that order
+/// makes reductions (sums, statistics) give the same bits on any number of threads.
+public func parallelMapBlocks<T>(_ count: Int, blockSize: Int = 1 << 16, _ body: (Range<Int>) -> T) -> [T] {
+    guard count > 0 else { return [] }
+    let size = Swift.max(1, blockSize)
+    let blocks = (count + size - 1) / size
+    var results = [T?](repeating: nil, count: blocks)
+    results.withUnsafeMutableBufferPointer { r in
+        let out = r
+        parallelFor(blocks) { b in
+            out[b] = body((b * size)..<Swift.min(count, (b + 1) * size))
+        }
+    }
+    return results.map { $0! }
+}

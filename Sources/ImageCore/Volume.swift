@@ -45,7 +45,9 @@ public struct Volume<Voxel: VoxelType>: Sendable {
         set { data[c * voxelCount + linearIndex(i, j, k)] = newValue }
     }
 
-    /// The same grid with every voxel converted (integers round and clamp).
+    /// The same grid with every voxel converted (integers round and clamp). Inlinable so that callers in
+    /// other modules get a specialised loop instead of per-voxel generic dispatch (about 10x faster).
+    @inlinable
     public func converted<T: VoxelType>(to: T.Type = T.self) -> Volume<T> {
         if let same = self as? Volume<T> { return same }
         var out = Volume<T>(geometry: geometry, components: components)
@@ -60,6 +62,7 @@ public struct Volume<Voxel: VoxelType>: Sendable {
     }
 
     /// Applies `f` to every voxel, in parallel.
+    @inlinable
     public func map<T: VoxelType>(_ f: @escaping (Voxel) -> T) -> Volume<T> {
         var out = Volume<T>(geometry: geometry, components: components)
         let src = data

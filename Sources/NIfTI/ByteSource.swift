@@ -123,7 +123,7 @@ final class PlainSource: ByteSource {
 /// A gzip file inflated by zlib directly into the caller's buffer: the only copy of the voxel data is
 /// the one zlib writes, and the compressed input passes through one fixed buffer.
 final class GzipSource: ByteSource {
-    private let file: FileDescriptor.Reader
+    let file: FileDescriptor.Reader
     private var stream = z_stream()
     private var input: UnsafeMutableRawBufferPointer
     private var inputAtEOF = false

@@ -6,7 +6,7 @@ import ImageCore
 /// World coordinates leave this type in LPS (`Geometry`); the file's RAS+ affine is converted here and
 /// nowhere else. Transform choice follows nibabel: sform if its code is set, else qform, else pixdim.
 public enum NIfTIFile {
-    /// Header only: cheap (reads at most the first 540 decompressed bytes).
+    /// Header only: cheap (reads the header and skips any extensions; no voxel data).
     public static func readHeader(_ url: URL) throws -> NIfTIHeader {
         try NIfTIReader(url: url).header
     }
@@ -30,7 +30,6 @@ public enum NIfTIFile {
         if h.scaling == nil, let stored = NIfTIDatatype(for: T.self), stored == h.datatype {
             // The common case (float32 file read as Float): inflate straight into the volume's buffer.
             let values = try reader.readArray(T.self, count: reader.elementCount)
-            try reader.source.finish()
             return try Volume(geometry: g.geometry, components: h.componentCount, data: values)
         }
         let (data, components) = try reader.readData()
@@ -46,26 +45,23 @@ public enum NIfTIFile {
         try NIfTIWriter.write(volume, to: url, options: options)
     }
 
-    /// Writes an image read earlier, keeping its stored type, scaling, intent, description and transform
-    /// codes unless `options` overrides the type or version.
+    /// Writes an image read earlier with its stored type, scaling, intent, description and transforms
+    /// (copied field for field, so nibabel sees the identical affine); `version` and `datatype` may change
+    /// (a new datatype stores the scaled values, without scaling).
     public static func write(_ image: NIfTIImage, to url: URL, version: Int? = nil, datatype: NIfTIDatatype? = nil) throws {
-        var options = NIfTIWriteOptions(version: version ?? image.header.version)
         let h = image.header
-        let target = datatype ?? image.storedDatatype
-        options.datatype = target
+        var options = NIfTIWriteOptions(version: version ?? h.version)
         options.description = h.descrip
-        options.intentCode = image.components == 3 || h.intentCode != NIfTIIntent.none ? h.intentCode : nil
+        options.intentCode = h.intentCode
         options.intentName = h.intentName
         options.intentParameters = (h.intentP1, h.intentP2, h.intentP3)
-        options.qformCode = h.qformCode == 0 && h.sformCode == 0 ? 1 : max(h.qformCode, 0)
-        options.sformCode = h.sformCode == 0 && h.qformCode == 0 ? 1 : max(h.sformCode, 0)
-        options.scaling = h.scaling
-        // Same type and scaling: store the very same integers; otherwise go through scaled doubles.
         if datatype == nil || datatype == image.storedDatatype {
+            options.datatype = image.storedDatatype
+            options.scaling = h.scaling
             try image.data.visit(RawImageWriter(image: image, url: url, options: options))
         } else {
-            options.scaling = nil
-            try NIfTIWriter.write(image.volume(as: Double.self), to: url, options: options)
+            options.datatype = datatype
+            try NIfTIWriter.write(image.volume(as: Double.self), to: url, options: options, transformsFrom: h)
         }
     }
 }
@@ -78,6 +74,6 @@ private struct RawImageWriter: NIfTIVoxelVisitor {
 
     func visit<S: VoxelType>(_ values: [S]) throws {
         let volume = try Volume(geometry: image.geometry, components: image.components, data: values)
-        try NIfTIWriter.write(volume, to: url, options: options, storedAsIs: true, affineRAS: image.affineRAS)
+        try NIfTIWriter.write(volume, to: url, options: options, storedAsIs: true, transformsFrom: image.header)
     }
 }

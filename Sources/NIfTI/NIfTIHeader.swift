@@ -72,10 +72,11 @@ public struct NIfTIHeader: Equatable, Sendable {
         dimensionCount <= 3 ? 1 : (4...dimensionCount).reduce(1) { $0 * dim[$1] }
     }
 
-    /// Scale factors as nibabel applies them: none when the slope is zero or not finite. (A finite slope
-    /// with a non-finite intercept is rejected when the header is decoded, as nibabel rejects it.)
+    /// Scale factors as nibabel applies them: none when the slope is zero or not finite, or when they are
+    /// the identity (1, 0). (A finite slope with a non-finite intercept is rejected when the header is
+    /// decoded, as nibabel rejects it.)
     public var scaling: (slope: Double, intercept: Double)? {
-        guard sclSlope != 0, sclSlope.isFinite else { return nil }
+        guard sclSlope != 0, sclSlope.isFinite, !(sclSlope == 1 && sclInter == 0) else { return nil }
         return (sclSlope, sclInter)
     }
 

@@ -37,26 +37,6 @@ struct ConvertVisitor<T: VoxelType>: NIfTIVoxelVisitor {
     let scaling: (slope: Double, intercept: Double)?
 
     func visit<S: VoxelType>(_ values: [S]) -> [T] {
-        if scaling == nil, let same = values as? [T] { return same }
-        return convertVoxels(values, to: T.self, scaling: scaling)
-    }
-}
-
-/// Element-wise conversion `dst = T(src * slope + intercept)`, in parallel, through Double.
-func convertVoxels<S: VoxelType, T: VoxelType>(_ src: [S], to: T.Type, scaling: (slope: Double, intercept: Double)?) -> [T] {
-    [T](unsafeUninitializedCapacity: src.count) { dst, initialized in
-        src.withUnsafeBufferPointer { s in
-            let d = dst
-            if let sc = scaling {
-                parallelChunks(s.count, minChunk: 1 << 16) { range in
-                    for n in range { d[n] = T(clampingDouble: s[n].doubleValue * sc.slope + sc.intercept) }
-                }
-            } else {
-                parallelChunks(s.count, minChunk: 1 << 16) { range in
-                    for n in range { d[n] = T(clampingDouble: s[n].doubleValue) }
-                }
-            }
-        }
-        initialized = src.count
+        convertVoxels(values, to: T.self, scaling: scaling.map { .forward(slope: $0.slope, intercept: $0.intercept) } ?? .none)
     }
 }

@@ -24,7 +24,12 @@ struct NIfTIReader {
             bytes += try source.readBytes(540 - 348)
         }
         let h = try NIfTIHeader.decode(bytes, file: path)
-        // Extensions (if any) lie between the header and vox_offset; they are skipped, never parsed.
+        // Extensions (if any) lie between the header and vox_offset; they are skipped, never parsed. An
+        // offset beyond anything the file could hold is refused before skipping towards it.
+        let reach = source.isCompressed ? source.fileSize.multipliedReportingOverflow(by: 1032).partialValue + (1 << 16) : source.fileSize
+        guard h.voxOffset <= reach else {
+            throw NIfTIError.truncated(file: path, problem: "vox_offset \(h.voxOffset) lies beyond the end of the \(source.fileSize)-byte file")
+        }
         let gap = h.voxOffset - h.headerSize
         let skipped = try source.skip(gap)
         guard skipped == gap else {
@@ -72,17 +77,31 @@ struct NIfTIReader {
         }
     }
 
-    /// Streams `count` elements of `S` from the file (decompressing on the fly) into a new array and
-    /// fixes the byte order.
+    /// Reads `count` elements of `S` (the whole voxel payload) into a new array, fixes the byte order
+    /// and verifies the gzip checksum. gzip files are inflated whole by libdeflate straight into the
+    /// array when they allow it, otherwise streamed through zlib into it; either way there is no
+    /// intermediate copy of the data.
     func readArray<S>(_ type: S.Type, count: Int) throws -> [S] {
-        let bytes = count * MemoryLayout<S>.stride
-        return try [S](unsafeUninitializedCapacity: count) { buf, initialized in
+        let stride = MemoryLayout<S>.stride
+        let bytes = count * stride
+        // Room for the header too, so the whole-buffer path can inflate the complete stream in place.
+        let total = header.voxOffset + bytes
+        let capacity = source.isCompressed ? (total + stride - 1) / stride : count
+        return try [S](unsafeUninitializedCapacity: capacity) { buf, initialized in
             let raw = UnsafeMutableRawBufferPointer(buf)
-            let got = try source.read(into: raw.baseAddress!, count: bytes)
-            guard got == bytes else {
-                throw NIfTIError.truncated(file: path, problem: "the voxel data ends after \(got) of the \(bytes) bytes the header announces")
+            var done = false
+            if let gz = source as? GzipSource {
+                done = WholeBufferGzip.decompressPayload(fd: gz.file.fd, fileSize: gz.fileSize, total: total,
+                                                         voxOffset: header.voxOffset, into: raw.baseAddress!)
             }
-            if header.endianness == .big { swapByteOrder(raw, scalarSize: MemoryLayout<S>.stride) }
+            if !done {
+                let got = try source.read(into: raw.baseAddress!, count: bytes)
+                guard got == bytes else {
+                    throw NIfTIError.truncated(file: path, problem: "the voxel data ends after \(got) of the \(bytes) bytes the header announces")
+                }
+                try source.finish()
+            }
+            if header.endianness == .big { swapByteOrder(UnsafeMutableRawBufferPointer(rebasing: raw[0..<bytes]), scalarSize: stride) }
             initialized = count
         }
     }
@@ -120,10 +139,8 @@ struct NIfTIReader {
                 }
                 initialized = 3 * n
             }
-            try source.finish()
             return (.uint8(planar), comps * 3)
         }
-        try source.finish()
         return (data, comps)
     }
 }

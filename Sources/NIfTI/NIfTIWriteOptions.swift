@@ -18,8 +18,10 @@ public struct NIfTIWriteOptions: Sendable {
     /// Meaning codes of the two transforms (1 scanner, 2 aligned, 3 talairach, 4 MNI, 5 template).
     public var qformCode: Int = 1
     public var sformCode: Int = 1
-    /// gzip level (1-9) for .gz names. 1 matches nibabel's default and is several times faster than 6
-    /// for a few per cent more bytes on CT volumes (see bench/nifti_io.py).
+    /// gzip level for .gz names, 1 to 12 (libdeflate's scale; 1-9 mean roughly what they mean for zlib).
+    /// 1, as nibabel's default: on CT volumes higher levels gain under 1 % in size for 1.5-2x the time
+    /// (256^3 CT volume: level 1 8.56 MiB in 0.66 s, level 6 8.60 MiB in 1.0 s; label maps shrink more at
+    /// 6 but are tiny either way).
     public var compressionLevel: Int = 1
     /// nil: compress when the file name ends in .gz.
     public var compressed: Bool? = nil

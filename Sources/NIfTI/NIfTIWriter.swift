@@ -7,9 +7,10 @@ enum NIfTIWriter {
     /// - Parameters:
     ///   - storedAsIs: the values already are the stored values; `options.scaling` only goes into the
     ///     header (used when re-writing an image read from a file).
-    ///   - affineRAS: the exact affine to store; defaults to the geometry's.
+    ///   - transformsFrom: a header whose sform, qform and voxel sizes are copied field for field instead
+    ///     of being derived from the geometry, so re-writing a file reproduces its affine bit for bit.
     static func write<T: VoxelType>(_ volume: Volume<T>, to url: URL, options: NIfTIWriteOptions,
-                                    storedAsIs: Bool = false, affineRAS: Matrix4? = nil) throws {
+                                    storedAsIs: Bool = false, transformsFrom: NIfTIHeader? = nil) throws {
         let path = url.path
         guard hostIsLittleEndian else { throw NIfTIError.unsupported(file: path, problem: "writing on a big-endian machine") }
         guard options.version == 1 || options.version == 2 else {
@@ -22,18 +23,31 @@ enum NIfTIWriter {
         if let s = options.scaling, !(s.slope.isFinite && s.slope != 0 && s.intercept.isFinite) {
             throw NIfTIError.unsupported(file: path, problem: "scaling slope \(s.slope), intercept \(s.intercept): the slope must be finite and non-zero, the intercept finite")
         }
-        guard (1...9).contains(options.compressionLevel) else {
-            throw NIfTIError.unsupported(file: path, problem: "gzip level \(options.compressionLevel); use 1 to 9")
+        guard (1...12).contains(options.compressionLevel) else {
+            throw NIfTIError.unsupported(file: path, problem: "gzip level \(options.compressionLevel); use 1 to 12")
         }
-        let affine = affineRAS ?? volume.geometry.affineRAS
+        let affine = volume.geometry.affineRAS
         guard affine.isFinite else {
             throw NIfTIError.invalidAffine(file: path, problem: "the volume's affine contains NaN or infinite values")
         }
-        let header = try makeHeader(volume, affine: affine, datatype: target, options: options, file: path)
+        var header = try makeHeader(volume, affine: affine, datatype: target, options: options, file: path)
+        if let src = transformsFrom {
+            (header.srowX, header.srowY, header.srowZ, header.sformCode) = (src.srowX, src.srowY, src.srowZ, src.sformCode)
+            (header.quaternB, header.quaternC, header.quaternD) = (src.quaternB, src.quaternC, src.quaternD)
+            (header.qoffsetX, header.qoffsetY, header.qoffsetZ, header.qformCode) = (src.qoffsetX, src.qoffsetY, src.qoffsetZ, src.qformCode)
+            header.pixdim.replaceSubrange(0...3, with: src.pixdim[0...3])
+            if src.spatialSize == volume.geometry.size && src.componentCount == volume.components {
+                header.dim = src.dim  // keep the layout of the 4th..7th dimensions (and their steps)
+                header.pixdim.replaceSubrange(4...7, with: src.pixdim[4...7])
+            }
+        }
+        if header.version == 1, let big = header.dim.first(where: { $0 > Int(Int16.max) }) {
+            throw NIfTIError.unsupported(file: path, problem: "a dimension of \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
+        }
         let compress = options.compressed ?? (url.pathExtension.lowercased() == "gz")
 
         let headerBytes = header.encode()
-        let scaling: VoxelScaling = storedAsIs ? .none : (options.scaling.map { .inverse($0.slope, $0.intercept) } ?? .none)
+        let scaling: VoxelScaling = storedAsIs ? .none : (options.scaling.map { .inverse(slope: $0.slope, intercept: $0.intercept) } ?? .none)
         try withStoredBytes(volume.data, as: target, scaling: scaling) { payload in
             try AtomicFile.write(to: url) { tmp in
                 let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
@@ -42,7 +56,7 @@ enum NIfTIWriter {
                 defer { if !closed { close(fd) } }
                 try headerBytes.withUnsafeBytes { head in
                     if compress {
-                        try GzipWriter.write(segments: [head, payload], to: fd, level: options.compressionLevel, path: path)
+                        try WholeBufferGzip.write(header: head, payload: payload, to: fd, level: options.compressionLevel, path: path)
                     } else {
                         try FileDescriptor.writeAll(fd, head.baseAddress!, head.count, path: path)
                         try FileDescriptor.writeAll(fd, payload.baseAddress!, payload.count, path: path)
@@ -70,9 +84,6 @@ enum NIfTIWriter {
         } else {
             h.dim = [4, size.x, size.y, size.z, c, 1, 1, 1]
         }
-        if options.version == 1, let big = h.dim.first(where: { $0 > Int(Int16.max) }) {
-            throw NIfTIError.unsupported(file: file, problem: "a dimension of \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
-        }
         h.intentCode = intent
         h.intentName = options.intentName
         (h.intentP1, h.intentP2, h.intentP3) = options.intentParameters
@@ -91,13 +102,6 @@ enum NIfTIWriter {
     }
 }
 
-/// How values map to stored values on writing.
-enum VoxelScaling {
-    case none
-    /// stored = (value - intercept) / slope
-    case inverse(Double, Double)
-}
-
 /// Hands `body` the bytes to store: the volume's own buffer when the type already matches (no copy),
 /// otherwise a converted temporary array.
 private func withStoredBytes<T: VoxelType>(_ values: [T], as target: NIfTIDatatype, scaling: VoxelScaling,
@@ -107,22 +111,7 @@ private func withStoredBytes<T: VoxelType>(_ values: [T], as target: NIfTIDataty
         return
     }
     func convert<S: VoxelType>(_: S.Type) throws {
-        let stored: [S]
-        switch scaling {
-        case .none:
-            stored = convertVoxels(values, to: S.self, scaling: nil)
-        case .inverse(let slope, let inter):
-            stored = [S](unsafeUninitializedCapacity: values.count) { dst, initialized in
-                values.withUnsafeBufferPointer { src in
-                    let d = dst
-                    parallelChunks(src.count, minChunk: 1 << 16) { range in
-                        for n in range { d[n] = S(clampingDouble: (src[n].doubleValue - inter) / slope) }
-                    }
-                }
-                initialized = values.count
-            }
-        }
-        try stored.withUnsafeBytes(body)
+        try convertVoxels(values, to: S.self, scaling: scaling).withUnsafeBytes(body)
     }
     switch target {
     case .uint8, .rgb24: try convert(UInt8.self)

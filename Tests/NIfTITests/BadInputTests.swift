@@ -95,6 +95,15 @@ final class BadInputTests: XCTestCase {
         expectError(try save(zero.bytes, "d0.nii"), { if case .invalidHeader = $0 { return true }; return false }, "dim[0] is 0")
     }
 
+    func testVoxOffsetBeyondFile() throws {
+        var raw = RawNIfTI1(dims: [2], datatype: 16, bitpix: 32)
+        raw.setVoxOffset(5e9)
+        expectError(try save(raw.file(payload: [UInt8](repeating: 0, count: 8), scalarSize: 4), "off.nii"),
+                    { if case .truncated = $0 { return true }; return false }, "lies beyond the end")
+        expectError(try save(try systemGzip(raw.file(payload: [UInt8](repeating: 0, count: 8), scalarSize: 4), in: dir), "off.nii.gz"),
+                    { if case .truncated = $0 { return true }; return false }, "lies beyond the end")
+    }
+
     func testUnknownDatatype() throws {
         for code: Int16 in [0, 32, 999] {
             let raw = RawNIfTI1(dims: [2], datatype: code, bitpix: 32)

@@ -1,1 +1,0 @@
-// ASPECTS module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,74 @@
+import Foundation
+import ImageCore
+import Rendering
+
+/// A complete ASPECTS report, rendered in memory first and then written as `aspects.json`,
+/// `regions.csv`, `ganglionic.png`, `supraganglionic.png` and `report.html`. Everything is produced
+/// before the first file is written and each file is written atomically, so a failure never leaves a
+/// half-written report file behind.
+public struct ASPECTSReport {
+    public static let disclaimer = "Research software, not for clinical use: not a medical device; do not use for diagnosis or treatment decisions."
+
+    public static func ruleDescription(_ rule: EarlyIschemicChangeRule) -> String {
+        String(format: "A region is called affected when its mean tissue density is at least %.2f HU below the same region in the other hemisphere and the difference is beyond noise (z <= -%.1f, with an effective sample size that accounts for spatially correlated noise). ASPECTS per hemisphere is 10 minus its affected regions. Confidence is the probability that the measured difference lies on the called side of the threshold, given the left-right spread of healthy brains (%.2f HU) and the measurement noise, times the segmentation probability when available. Symmetric (bilateral) change cannot be detected by a left-right comparison.", rule.thresholdHU, rule.minimumZ, rule.nullSpreadHU)
+    }
+
+    public let result: ASPECTSResult
+    public let images: [LevelImage]
+    public let inputs: [String: String]
+    public let software: String
+
+    /// Renders the level pictures from `ct` and `labels` (the grids the result was scored on).
+    public init(result: ASPECTSResult, ct: Volume<Float>, labels: Volume<UInt8>, inputs: [String: String] = [:],
+                software: String = "DeepStroke") throws {
+        let plane = AxialPlane(geometry: ct.geometry)
+        let affected = Set(result.regions.filter(\.affected).map(\.region.code))
+        var images: [LevelImage] = []
+        for level in ReportLevel.allCases {
+            guard let slice = level.slice(in: labels, plane: plane) else {
+                throw ASPECTSError.noRegions("the label map has no ASPECTS label to choose the \(level.rawValue) slice from")
+            }
+            images.append(try LevelImage(level: level, slice: slice, ct: ct, labels: labels, affected: affected))
+        }
+        self.result = result
+        self.images = images
+        self.inputs = inputs
+        self.software = software
+    }
+
+    public var document: ReportDocument {
+        ReportDocument(result: result, inputs: inputs,
+                       levels: Dictionary(uniqueKeysWithValues: images.map { ($0.level.rawValue + "_slice", $0.slice) }),
+                       software: software)
+    }
+
+    public static let fileNames = ["aspects.json", "regions.csv", "ganglionic.png", "supraganglionic.png", "report.html"]
+
+    /// The report's files by name, fully encoded.
+    public func files() throws -> [(name: String, data: Data)] {
+        let pngs = try images.map { ($0, try $0.image.pngData()) }
+        let html = ReportHTML.render(result: result, images: pngs, inputs: inputs, software: software)
+        var out: [(String, Data)] = [("aspects.json", try document.jsonData()), ("regions.csv", Data(RegionTable.csv(result).utf8))]
+        out += pngs.map { ("\($0.0.level.rawValue).png", $0.1) }
+        out.append(("report.html", Data(html.utf8)))
+        return out
+    }
+
+    /// Writes every file into `directory` (created if needed); returns their URLs.
+    @discardableResult
+    public func write(to directory: URL) throws -> [URL] {
+        let encoded = try files()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ASPECTSError.output("cannot create folder \(directory.path) (a file in the way, or no permission?)")
+        }
+        return try encoded.map { item in
+            let url = directory.appendingPathComponent(item.name)
+            do { try AtomicFile.write(item.data, to: url) } catch {
+                throw ASPECTSError.output("\(url.path): \(error.localizedDescription)")
+            }
+            return url
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ImageCore
+import Rendering
+
+/// One report picture: an axial CT slice in a stroke window (radiological convention: the patient's
+/// right on the image's left), every ASPECTS region outlined in its colour and named, and regions
+/// with early ischaemic change filled in translucent red.
+public struct LevelImage: Sendable {
+    public let level: ReportLevel
+    /// Display slice number, inferior to superior.
+    public let slice: Int
+    public let image: RGBImage
+
+    public static let window = CTWindow.stroke
+
+    public init(level: ReportLevel, slice: Int, ct: Volume<Float>, labels: Volume<UInt8>, affected: Set<Int>,
+                targetWidth: Int = 512) throws {
+        let plane = AxialPlane(geometry: ct.geometry)
+        let sampler = try SliceSampler(plane: plane, targetWidth: targetWidth)
+        let hu = try sampler.sample(ct, slice: slice)
+        let lab = try sampler.sample(labels, slice: slice).map { $0 <= 20 ? $0 : 0 }
+        var img = try RGBImage(values: hu, width: sampler.width, height: sampler.height, window: LevelImage.window)
+        try img.fillLabels(labels: lab, color: RegionPalette.affected, alpha: 0.45) { affected.contains($0) }
+        try img.drawOutlines(labels: lab) { RegionPalette.colour(ofLabel: $0) }
+
+        let textScale = Swift.max(1, img.width / 256)
+        // Name each region large enough to hold its label, at its most central pixel.
+        for anchor in LabelAnchor.anchors(labels: lab, width: sampler.width) {
+            guard let region = ASPECTSRegion(code: anchor.label) else { continue }
+            let size = BitmapFont.size(of: region.name, scale: textScale)
+            guard anchor.pixelCount >= 4 * size.width * size.height else { continue }
+            BitmapFont.draw(region.name, on: &img, x: anchor.x - size.width / 2, y: anchor.y - size.height / 2, scale: textScale,
+                            color: affected.contains(anchor.label) ? .white : RegionPalette.colour(of: region))
+        }
+        let side = 3 * textScale
+        let mid = img.height / 2 - BitmapFont.size(of: "R", scale: side).height / 2
+        BitmapFont.draw("R", on: &img, x: 2 * side, y: mid, scale: side)
+        BitmapFont.draw("L", on: &img, x: img.width - 2 * side - BitmapFont.size(of: "L", scale: side).width, y: mid, scale: side)
+        BitmapFont.draw(level.title.uppercased(), on: &img, x: 2 * textScale, y: 2 * textScale, scale: textScale, color: .yellow)
+        let caption = "SLICE \(slice + 1)/\(plane.sliceCount)  W\(Int(LevelImage.window.width)) L\(Int(LevelImage.window.level))"
+        BitmapFont.draw(caption, on: &img, x: 2 * textScale, y: img.height - (BitmapFont.glyphHeight + 2) * textScale,
+                        scale: textScale, color: RGBColor(grey: 220))
+        self.level = level
+        self.slice = slice
+        self.image = img
+    }
+}

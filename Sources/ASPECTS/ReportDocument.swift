@@ -1,0 +1,147 @@
+import Foundation
+
+/// The `aspects.json` schema. Keys are snake_case; measurements that do not exist (an empty region, a
+/// comparison without tissue) are `null` rather than missing, so every region object has the same keys.
+public struct ReportDocument: Encodable {
+    public struct Scores: Encodable { public var right: Int; public var left: Int }
+    public struct Rule: Encodable {
+        var thresholdHU: Double
+        var minimumZ: Double
+        var nullSpreadHU: Double
+        var minimumVoxels: Int
+        var tissueHU: [Double]
+        var description: String
+    }
+    public struct Tissue: Encodable {
+        var labelVoxels: Int
+        var volumeML: Double
+        var tissueVoxels: Int
+        var tissueVolumeML: Double
+        var excludedFraction: Double
+        var meanHU, medianHU, p10HU, p25HU, p75HU, p90HU, sdHU, minHU, maxHU: Nullable<Double>
+        var lagCorrelation: [Double]
+        var effectiveN: Double
+
+        init(_ s: RegionStatistics) {
+            let t = s.tissue
+            labelVoxels = s.labelVoxels
+            volumeML = s.volumeML
+            tissueVoxels = t.count
+            tissueVolumeML = s.tissueVolumeML
+            excludedFraction = s.excludedFraction
+            meanHU = .init(t.mean); medianHU = .init(t.median); p10HU = .init(t.p10); p25HU = .init(t.p25)
+            p75HU = .init(t.p75); p90HU = .init(t.p90); sdHU = .init(t.standardDeviation)
+            minHU = .init(t.minimum); maxHU = .init(t.maximum)
+            lagCorrelation = s.effectiveSampleSize.lagCorrelation
+            effectiveN = s.effectiveSampleSize.value
+        }
+    }
+    public struct AsymmetryEntry: Encodable {
+        var differenceHU, ratio, z, standardErrorHU: Nullable<Double>
+    }
+    public struct Descriptors: Encodable {
+        var volumeML, surfaceAreaMM2, sphericity: Nullable<Double>
+        var histogramMean, histogramVariance, skewness, excessKurtosis, entropyBits, uniformity: Nullable<Double>
+        var glcmContrast, glcmHomogeneity: Nullable<Double>
+        var glcmPairs: Int
+
+        init(_ d: RegionDescriptors) {
+            volumeML = .init(d.shape.volumeML); surfaceAreaMM2 = .init(d.shape.surfaceAreaMM2); sphericity = .init(d.shape.sphericity)
+            histogramMean = .init(d.histogram.mean); histogramVariance = .init(d.histogram.variance)
+            skewness = .init(d.histogram.skewness); excessKurtosis = .init(d.histogram.excessKurtosis)
+            entropyBits = .init(d.histogram.entropyBits); uniformity = .init(d.histogram.uniformity)
+            glcmContrast = .init(d.texture.contrast); glcmHomogeneity = .init(d.texture.homogeneity); glcmPairs = d.texture.pairs
+        }
+    }
+    public struct Region: Encodable {
+        var code: Int
+        var name: String
+        var fullName: String
+        var side: String
+        var mirrorCode: Int
+        var level: String
+        var affected: Bool
+        var evaluable: Bool
+        var confidence: Double
+        var callConfidence: Double
+        var segmentationProbability: Nullable<Double>
+        var hypodensityHU: Nullable<Double>
+        var marginHU: Nullable<Double>
+        var stats: Tissue
+        var mirror: Tissue
+        var asymmetry: Nullable<AsymmetryEntry>
+        var descriptors: Nullable<Descriptors>
+
+        init(_ r: RegionResult) {
+            code = r.region.code
+            name = r.region.name
+            fullName = r.region.fullName
+            side = r.region.hemisphere.rawValue
+            mirrorCode = r.region.mirrorCode
+            level = (r.region.isSupraganglionic ? ReportLevel.supraganglionic : .ganglionic).rawValue
+            affected = r.affected
+            evaluable = r.call.evaluable
+            confidence = r.confidence
+            callConfidence = r.call.confidence
+            segmentationProbability = .init(r.segmentationProbability)
+            hypodensityHU = .init(r.call.hypodensityHU)
+            marginHU = .init(r.call.marginHU)
+            stats = Tissue(r.statistics)
+            mirror = Tissue(r.mirrorStatistics)
+            asymmetry = Nullable(r.asymmetry.map {
+                AsymmetryEntry(differenceHU: .init($0.differenceHU), ratio: .init($0.ratio), z: .init($0.zScore),
+                               standardErrorHU: .init($0.standardErrorHU))
+            })
+            descriptors = Nullable(r.descriptors.map(Descriptors.init))
+        }
+    }
+
+    var software: String
+    var note: String
+    var inputs: [String: String]
+    var aspects: Scores
+    var affectedSide: Nullable<String>
+    var score: Int
+    var affectedRegions: [String]
+    var levels: [String: Int]
+    var rule: Rule
+    var regions: [Region]
+
+    public init(result: ASPECTSResult, inputs: [String: String], levels: [String: Int], software: String) {
+        self.software = software
+        note = ASPECTSReport.disclaimer
+        self.inputs = inputs
+        aspects = Scores(right: result.score(.right), left: result.score(.left))
+        affectedSide = Nullable(result.affectedSide?.rawValue)
+        score = result.score
+        affectedRegions = result.regions.filter(\.affected).map(\.region.description)
+        self.levels = levels
+        rule = Rule(thresholdHU: result.rule.thresholdHU, minimumZ: result.rule.minimumZ, nullSpreadHU: result.rule.nullSpreadHU,
+                    minimumVoxels: result.rule.minimumVoxels, tissueHU: [result.tissueRange.lower, result.tissueRange.upper],
+                    description: ASPECTSReport.ruleDescription(result.rule))
+        regions = result.regions.map(Region.init)
+    }
+
+    public func jsonData() throws -> Data {
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try e.encode(self)
+    }
+}
+
+/// Encodes nil (and non-finite numbers) as JSON `null` instead of dropping the key.
+public struct Nullable<T: Encodable>: Encodable {
+    var value: T?
+
+    init(_ value: T?) { self.value = value }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        if let v = value { try c.encode(v) } else { try c.encodeNil() }
+    }
+}
+
+extension Nullable where T == Double {
+    init(_ value: Double?) { self.value = value.flatMap { $0.isFinite ? $0 : nil } }
+}

@@ -1,1 +1,0 @@
-// DICOM module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,46 @@
+import ImageCore
+
+/// Voxels of a converted series in Hounsfield units (or the modality's rescaled unit): Int16 when
+/// every value is an integer that fits (CT nearly always), Float32 otherwise.
+public enum DICOMVolumeData: Sendable {
+    case int16(Volume<Int16>)
+    case float(Volume<Float>)
+
+    public var geometry: Geometry {
+        switch self {
+        case .int16(let v): return v.geometry
+        case .float(let v): return v.geometry
+        }
+    }
+
+    public var asFloat: Volume<Float> {
+        switch self {
+        case .int16(let v): return v.converted(to: Float.self)
+        case .float(let v): return v
+        }
+    }
+
+    public var typeName: String {
+        switch self {
+        case .int16: return "int16"
+        case .float: return "float32"
+        }
+    }
+}
+
+/// One assembled volume (a whole series, or one uniformly spaced part of it) and how it was made.
+public struct AssembledVolume: Sendable {
+    public var data: DICOMVolumeData
+    /// 1 where an overlay bit is set, on the same grid; nil when no slice has an overlay.
+    public var overlay: Volume<UInt8>?
+    public var overlaySlices: Int
+    /// Source files in spatial slice order (a multi-frame file appears once per frame).
+    public var slicePaths: [String]
+    public var part: Int
+    public var partCount: Int
+    /// Slice spacing handling and gantry tilt handling, in words (also written to the sidecar).
+    public var spacingHandling: String
+    public var tiltHandling: String?
+    public var gantryTilt: Double?
+    public var warnings: [String]
+}

@@ -1,0 +1,12 @@
+import Foundation
+import ImageCore
+import NIfTI
+
+/// The one place the DICOM module touches NIfTI files, so naming and options stay consistent.
+enum NIfTIOutput {
+    static func write<T: VoxelType>(_ v: Volume<T>, to url: URL) throws {
+        do { try NIfTIFile.write(v, to: url) } catch {
+            throw DICOMError.io(file: url.path, problem: "cannot write NIfTI: \(error)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import ImageCore
+
+/// Writes RGB pictures (the report's level images) as Secondary Capture Image Storage instances in the
+/// source study, so a PACS shows the report next to the scan. Pixels are given decoded (8-bit RGB,
+/// interleaved), which keeps this module free of image codecs.
+public struct SecondaryCaptureWriter {
+    public static let secondaryCaptureStorage = "1.2.840.10008.5.1.4.1.1.7"
+
+    public struct Picture: Sendable {
+        public var width: Int
+        public var height: Int
+        /// width * height * 3 bytes, RGB interleaved, rows from the top.
+        public var rgb: [UInt8]
+        public var description: String
+        public init(width: Int, height: Int, rgb: [UInt8], description: String) {
+            self.width = width; self.height = height; self.rgb = rgb; self.description = description
+        }
+    }
+
+    public var seriesDescription = "ASPECTS report"
+    public var seriesNumber = 301
+    public var manufacturer = "DeepStroke"
+    public var softwareVersion = "0"
+
+    public init() {}
+
+    /// Writes one instance per picture into `folder` (`SC0001.dcm`, ...), all in one new series of the
+    /// source study. Returns the files written.
+    public func write(_ pictures: [Picture], source: SourceSeries, to folder: URL) throws -> [URL] {
+        let seriesUID = UIDGenerator.make()
+        let (date, time) = SegmentationWriter.now()
+        var out: [URL] = []
+        for (n, p) in pictures.enumerated() {
+            guard p.width > 0, p.height > 0, p.width <= 65535, p.height <= 65535, p.rgb.count == p.width * p.height * 3 else {
+                throw DICOMError.invalidArgument("picture \(n + 1): \(p.width)x\(p.height) with \(p.rgb.count) bytes is not an RGB image")
+            }
+            let sopUID = UIDGenerator.make()
+            var ds = DataSetWriter()
+            ds.add(Tag.specificCharacterSet, .CS, "ISO_IR 100")
+            ds.add(Tag.imageType, .CS, "DERIVED\\SECONDARY")
+            ds.add(Tag.sopClassUID, .UI, Self.secondaryCaptureStorage)
+            ds.add(Tag.sopInstanceUID, .UI, sopUID)
+            ds.add(Tag.seriesDate, .DA, date)
+            ds.add(Tag.contentDate, .DA, date)
+            ds.add(Tag.seriesTime, .TM, time)
+            ds.add(Tag.contentTime, .TM, time)
+            ds.add(Tag.modality, .CS, "OT")
+            ds.add(DICOMTag(0x0008, 0x0064), .CS, "WSD")                 // Conversion Type: workstation
+            ds.add(Tag.manufacturer, .LO, manufacturer)
+            ds.add(Tag.seriesDescription, .LO, seriesDescription)
+            ds.add(Tag.derivationDescription, .ST, p.description)
+            ds.add(Tag.softwareVersions, .LO, softwareVersion)
+            source.addPatientAndStudy(to: &ds)
+            ds.add(Tag.seriesInstanceUID, .UI, seriesUID)
+            ds.add(Tag.seriesNumber, .IS, String(seriesNumber))
+            ds.add(Tag.instanceNumber, .IS, String(n + 1))
+            ds.add(DICOMTag(0x0020, 0x0020), .CS, "")                     // Patient Orientation (none: a picture)
+            ds.add(DICOMTag(0x0028, 0x0301), .CS, "YES")                  // Burned In Annotation: the report has text
+            ds.addUS(Tag.samplesPerPixel, [3])
+            ds.add(Tag.photometricInterpretation, .CS, "RGB")
+            ds.addUS(Tag.planarConfiguration, [0])
+            ds.addUS(Tag.rows, [p.height])
+            ds.addUS(Tag.columns, [p.width])
+            ds.addUS(Tag.bitsAllocated, [8])
+            ds.addUS(Tag.bitsStored, [8])
+            ds.addUS(Tag.highBit, [7])
+            ds.addUS(Tag.pixelRepresentation, [0])
+            ds.add(Tag.lossyImageCompression, .CS, "00")
+            ds.add(Tag.pixelData, .OB, bytes: p.rgb)
+            let bytes = DataSetWriter.part10(dataSet: ds, sopClassUID: Self.secondaryCaptureStorage, sopInstanceUID: sopUID,
+                                             syntax: .explicitLittle)
+            let url = folder.appendingPathComponent(String(format: "SC%04d.dcm", n + 1))
+            try AtomicFile.write(Data(bytes), to: url)
+            out.append(url)
+        }
+        return out
+    }
+}

@@ -1,0 +1,336 @@
+import Foundation
+import ImageCore
+
+/// Writes a label map as a DICOM Segmentation object (SEG, BINARY): one segment per label value present,
+/// one frame per (segment, slice) that holds any of it, every frame referencing the source slice it was
+/// derived from, the whole object referencing the source series and sharing its Frame of Reference, so
+/// a PACS viewer overlays it on the series it came from.
+///
+/// The label map must be on the source series' own grid (the grid `VolumeAssembler` gives): frame k of
+/// the map is source slice k. Frames are laid out as the source images are, rows from the top of the
+/// image (the volume's j reversed), so Image Position/Orientation per frame are exact also for tilted
+/// (sheared) grids.
+public struct SegmentationWriter {
+    public static let segmentationStorage = "1.2.840.10008.5.1.4.1.1.66.4"
+
+    /// A coded concept (value, scheme, meaning), as in a DICOM Code Sequence item.
+    public struct Code: Sendable, Equatable {
+        public var value: String
+        public var scheme: String
+        public var meaning: String
+        public init(_ value: String, _ scheme: String, _ meaning: String) {
+            self.value = value; self.scheme = scheme; self.meaning = meaning
+        }
+    }
+
+    public struct Segment: Sendable {
+        /// Voxel value of this segment in the label map.
+        public var labelValue: UInt8
+        public var label: String
+        public var description: String
+        public var category: Code
+        public var type: Code
+        public var typeModifier: Code?
+        /// Recommended display colour, CIELab scaled to 0...65535 as DICOM stores it.
+        public var cieLab: [Int]?
+        public init(labelValue: UInt8, label: String, description: String, category: Code, type: Code,
+                    typeModifier: Code? = nil, cieLab: [Int]? = nil) {
+            self.labelValue = labelValue; self.label = label; self.description = description
+            self.category = category; self.type = type; self.typeModifier = typeModifier; self.cieLab = cieLab
+        }
+    }
+
+    public var seriesDescription = "ASPECTS regions"
+    public var seriesNumber = 300
+    public var contentLabel = "ASPECTS"
+    public var contentDescription = "ASPECTS regions (research software, not for clinical use)"
+    public var algorithmName = "DeepStroke"
+    public var algorithmVersion = "0"
+    /// CID 7162 algorithm family.
+    public var algorithmFamily = Code("123111", "DCM", "Deformable Models")
+    public var manufacturer = "DeepStroke"
+
+    public init() {}
+
+    public struct Output: Sendable {
+        public var sopInstanceUID: String
+        public var seriesInstanceUID: String
+        public var segments: Int
+        public var frames: Int
+    }
+
+    /// Writes the SEG for `labels` (on the source grid). Segments whose value does not occur are left out.
+    public func write(labels: Volume<UInt8>, segments: [Segment], source: SourceSeries, to url: URL) throws -> Output {
+        let g = labels.geometry
+        let nx = g.size.x, ny = g.size.y, nz = g.size.z
+        guard source.instances.count == nz else {
+            throw DICOMError.invalidArgument("the label map has \(nz) slices but the source series \(source.instances.count) images; a SEG needs the source grid")
+        }
+        guard labels.components == 1, nx <= 65535, ny <= 65535 else {
+            throw DICOMError.invalidArgument("the label map must be one volume with slices of at most 65535 pixels")
+        }
+        // Which (segment, slice) pairs hold voxels.
+        var present = [[Bool]](repeating: [Bool](repeating: false, count: nz), count: 256)
+        for k in 0..<nz {
+            let base = k * nx * ny
+            for n in base..<(base + nx * ny) { present[Int(labels.data[n])][k] = true }
+        }
+        let used = segments.filter { s in s.labelValue != 0 && present[Int(s.labelValue)].contains(true) }
+        guard !used.isEmpty else { throw DICOMError.invalidArgument("the label map holds none of the segments; nothing to write") }
+
+        let rowDir = normalized(g.direction[0]), colDir = normalized(-g.direction[1])
+        let sopUID = UIDGenerator.make(), seriesUID = UIDGenerator.make(), dimensionUID = UIDGenerator.make()
+        let (date, time) = Self.now()
+
+        var ds = DataSetWriter()
+        ds.add(Tag.specificCharacterSet, .CS, "ISO_IR 100")
+        ds.add(Tag.imageType, .CS, "DERIVED\\PRIMARY")
+        ds.add(Tag.sopClassUID, .UI, Self.segmentationStorage)
+        ds.add(Tag.sopInstanceUID, .UI, sopUID)
+        ds.add(Tag.seriesDate, .DA, date)
+        ds.add(Tag.contentDate, .DA, date)
+        ds.add(Tag.seriesTime, .TM, time)
+        ds.add(Tag.contentTime, .TM, time)
+        ds.add(Tag.modality, .CS, "SEG")
+        ds.add(Tag.manufacturer, .LO, manufacturer)
+        ds.add(Tag.seriesDescription, .LO, seriesDescription)
+        ds.add(Tag.manufacturerModelName, .LO, algorithmName)
+        ds.add(DICOMTag(0x0018, 0x1000), .LO, "1")                       // Device Serial Number
+        ds.add(Tag.softwareVersions, .LO, algorithmVersion)
+        source.addPatientAndStudy(to: &ds)
+        ds.add(Tag.seriesInstanceUID, .UI, seriesUID)
+        ds.add(Tag.seriesNumber, .IS, String(seriesNumber))
+        ds.add(Tag.instanceNumber, .IS, "1")
+        ds.add(Tag.frameOfReferenceUID, .UI, source.frameOfReferenceUID)
+        ds.add(DICOMTag(0x0020, 0x1040), .LO, "")                        // Position Reference Indicator
+
+        // Common Instance Reference: the source series and each of its instances.
+        var refSeries = DataSetWriter()
+        refSeries.add(Tag.seriesInstanceUID, .UI, source.seriesInstanceUID)
+        var seen = Set<String>()
+        var instanceItems: [DataSetWriter] = []
+        for inst in source.instances where seen.insert(inst.sopInstanceUID).inserted {
+            var r = DataSetWriter()
+            r.add(Self.referencedSOPClassUID, .UI, inst.sopClassUID)
+            r.add(Self.referencedSOPInstanceUID, .UI, inst.sopInstanceUID)
+            instanceItems.append(r)
+        }
+        refSeries.addSequence(DICOMTag(0x0008, 0x114A), items: instanceItems)  // Referenced Instance Sequence
+        ds.addSequence(DICOMTag(0x0008, 0x1115), items: [refSeries])            // Referenced Series Sequence
+
+        // Image pixel and segmentation image modules.
+        ds.addUS(Tag.samplesPerPixel, [1])
+        ds.add(Tag.photometricInterpretation, .CS, "MONOCHROME2")
+        ds.addUS(Tag.rows, [ny])
+        ds.addUS(Tag.columns, [nx])
+        ds.addUS(Tag.bitsAllocated, [1])
+        ds.addUS(Tag.bitsStored, [1])
+        ds.addUS(Tag.highBit, [0])
+        ds.addUS(Tag.pixelRepresentation, [0])
+        ds.add(Tag.lossyImageCompression, .CS, "00")
+        ds.add(DICOMTag(0x0062, 0x0001), .CS, "BINARY")                  // Segmentation Type
+        ds.add(DICOMTag(0x0070, 0x0080), .CS, contentLabel)               // Content Label
+        ds.add(DICOMTag(0x0070, 0x0081), .LO, contentDescription)
+        ds.add(DICOMTag(0x0070, 0x0084), .PN, "")                         // Content Creator's Name
+
+        var segmentItems: [DataSetWriter] = []
+        for (n, s) in used.enumerated() {
+            var item = DataSetWriter()
+            item.addSequence(DICOMTag(0x0062, 0x0003), items: [codeItem(s.category)])   // Segmented Property Category
+            item.addUS(DICOMTag(0x0062, 0x0004), [n + 1])                                // Segment Number
+            item.add(DICOMTag(0x0062, 0x0005), .LO, s.label)
+            item.add(DICOMTag(0x0062, 0x0006), .ST, s.description)
+            var algorithm = DataSetWriter()
+            algorithm.addSequence(DICOMTag(0x0066, 0x002F), items: [codeItem(algorithmFamily)])  // Algorithm Family
+            algorithm.add(DICOMTag(0x0066, 0x0031), .LO, algorithmVersion)
+            algorithm.add(DICOMTag(0x0066, 0x0036), .LO, algorithmName)
+            item.addSequence(DICOMTag(0x0062, 0x0007), items: [algorithm])               // Segmentation Algorithm Identification
+            item.add(DICOMTag(0x0062, 0x0008), .CS, "AUTOMATIC")
+            item.add(DICOMTag(0x0062, 0x0009), .LO, algorithmName)
+            if let lab = s.cieLab, lab.count == 3 { item.addUS(DICOMTag(0x0062, 0x000D), lab) }
+            var type = codeItem(s.type)
+            if let m = s.typeModifier { type.addSequence(DICOMTag(0x0062, 0x0011), items: [codeItem(m)]) }
+            item.addSequence(DICOMTag(0x0062, 0x000F), items: [type])                    // Segmented Property Type
+            segmentItems.append(item)
+        }
+        ds.addSequence(DICOMTag(0x0062, 0x0002), items: segmentItems)                    // Segment Sequence
+
+        // Dimensions: segment number, then position.
+        var org = DataSetWriter()
+        org.add(DICOMTag(0x0020, 0x9164), .UI, dimensionUID)
+        ds.addSequence(DICOMTag(0x0020, 0x9221), items: [org])
+        ds.add(DICOMTag(0x0020, 0x9311), .CS, "3D")
+        func dimension(_ pointer: DICOMTag, _ group: DICOMTag, _ label: String) -> DataSetWriter {
+            var d = DataSetWriter()
+            d.add(DICOMTag(0x0020, 0x9164), .UI, dimensionUID)
+            d.add(DICOMTag(0x0020, 0x9165), .AT, bytes: Self.at(pointer))
+            d.add(DICOMTag(0x0020, 0x9167), .AT, bytes: Self.at(group))
+            d.add(DICOMTag(0x0020, 0x9421), .LO, label)
+            return d
+        }
+        ds.addSequence(DICOMTag(0x0020, 0x9222), items: [
+            dimension(DICOMTag(0x0062, 0x000B), DICOMTag(0x0062, 0x000A), "ReferencedSegmentNumber"),
+            dimension(Tag.imagePositionPatient, Tag.planePositionSequence, "ImagePositionPatient"),
+        ])
+
+        // Shared functional groups: spacing and orientation.
+        var measures = DataSetWriter()
+        measures.add(Tag.sliceThickness, .DS, numbers: [g.spacing.z])
+        measures.add(Tag.spacingBetweenSlices, .DS, numbers: [g.spacing.z])
+        measures.add(Tag.pixelSpacing, .DS, numbers: [g.spacing.y, g.spacing.x])
+        var orientation = DataSetWriter()
+        orientation.add(Tag.imageOrientationPatient, .DS, numbers: [rowDir.x, rowDir.y, rowDir.z, colDir.x, colDir.y, colDir.z])
+        var shared = DataSetWriter()
+        shared.addSequence(Tag.pixelMeasuresSequence, items: [measures])
+        shared.addSequence(Tag.planeOrientationSequence, items: [orientation])
+        ds.addSequence(Tag.sharedFunctionalGroups, items: [shared])
+
+        // Frames and their per-frame groups; pixels packed 1 bit each, frames back to back.
+        let frameBits = nx * ny
+        var frames: [(segment: Int, k: Int)] = []
+        for (n, s) in used.enumerated() { for k in 0..<nz where present[Int(s.labelValue)][k] { frames.append((n, k)) } }
+        var frameOfInstance: [Int] = []
+        var occurrences: [String: Int] = [:]
+        for inst in source.instances {
+            occurrences[inst.sopInstanceUID, default: 0] += 1
+            frameOfInstance.append(occurrences[inst.sopInstanceUID]!)
+        }
+        var pixels = [UInt8](repeating: 0, count: (frames.count * frameBits + 7) / 8)
+        var perFrame: [DataSetWriter] = []
+        for (f, fr) in frames.enumerated() {
+            let value = used[fr.segment].labelValue
+            let k = fr.k
+            let start = f * frameBits
+            for r in 0..<ny {
+                let j = ny - 1 - r
+                let row = (k * ny + j) * nx
+                for c in 0..<nx where labels.data[row + c] == value {
+                    let bit = start + r * nx + c
+                    pixels[bit >> 3] |= 1 << UInt8(bit & 7)
+                }
+            }
+            let inst = source.instances[k]
+            var src = DataSetWriter()
+            src.add(Self.referencedSOPClassUID, .UI, inst.sopClassUID)
+            src.add(Self.referencedSOPInstanceUID, .UI, inst.sopInstanceUID)
+            if occurrences[inst.sopInstanceUID]! > 1 { src.add(DICOMTag(0x0008, 0x1160), .IS, String(frameOfInstance[k])) }
+            src.addSequence(DICOMTag(0x0040, 0xA170), items: [codeItem(Code("121322", "DCM", "Source image for image processing operation"))])
+            var derivation = DataSetWriter()
+            derivation.addSequence(DICOMTag(0x0008, 0x9215), items: [codeItem(Code("113076", "DCM", "Segmentation"))])
+            derivation.addSequence(DICOMTag(0x0008, 0x2112), items: [src])               // Source Image Sequence
+            var content = DataSetWriter()
+            content.add(DICOMTag(0x0020, 0x9157), .UL, bytes: Self.ul([fr.segment + 1, k + 1]))   // Dimension Index Values
+            var position = DataSetWriter()
+            let ipp = g.worldLPS(SIMD3(0, Double(ny - 1), Double(k)))
+            position.add(Tag.imagePositionPatient, .DS, numbers: [ipp.x, ipp.y, ipp.z])
+            var ident = DataSetWriter()
+            ident.addUS(DICOMTag(0x0062, 0x000B), [fr.segment + 1])
+            var item = DataSetWriter()
+            item.addSequence(DICOMTag(0x0008, 0x9124), items: [derivation])             // Derivation Image Sequence
+            item.addSequence(DICOMTag(0x0020, 0x9111), items: [content])                // Frame Content Sequence
+            item.addSequence(Tag.planePositionSequence, items: [position])
+            item.addSequence(DICOMTag(0x0062, 0x000A), items: [ident])                  // Segment Identification
+            perFrame.append(item)
+        }
+        ds.add(Tag.numberOfFrames, .IS, String(frames.count))
+        ds.addSequence(Tag.perFrameFunctionalGroups, items: perFrame)
+        ds.add(Tag.pixelData, .OB, bytes: pixels)
+
+        let bytes = DataSetWriter.part10(dataSet: ds, sopClassUID: Self.segmentationStorage, sopInstanceUID: sopUID, syntax: .explicitLittle)
+        try AtomicFile.write(Data(bytes), to: url)
+        return Output(sopInstanceUID: sopUID, seriesInstanceUID: seriesUID, segments: used.count, frames: frames.count)
+    }
+
+    static let referencedSOPClassUID = DICOMTag(0x0008, 0x1150)
+    static let referencedSOPInstanceUID = DICOMTag(0x0008, 0x1155)
+
+    func codeItem(_ c: Code) -> DataSetWriter {
+        var d = DataSetWriter()
+        d.add(DICOMTag(0x0008, 0x0100), .SH, c.value)
+        d.add(DICOMTag(0x0008, 0x0102), .SH, c.scheme)
+        d.add(DICOMTag(0x0008, 0x0104), .LO, c.meaning)
+        return d
+    }
+
+    static func at(_ t: DICOMTag) -> [UInt8] {
+        [UInt8(t.group & 0xFF), UInt8(t.group >> 8), UInt8(t.element & 0xFF), UInt8(t.element >> 8)]
+    }
+
+    static func ul(_ values: [Int]) -> [UInt8] {
+        values.flatMap { v -> [UInt8] in
+            let u = UInt32(truncatingIfNeeded: v)
+            return [UInt8(u & 0xFF), UInt8((u >> 8) & 0xFF), UInt8((u >> 16) & 0xFF), UInt8(u >> 24)]
+        }
+    }
+
+    static func now() -> (String, String) {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd"
+        let d = f.string(from: Date())
+        f.dateFormat = "HHmmss"
+        return (d, f.string(from: Date()))
+    }
+
+    func normalized(_ v: SIMD3<Double>) -> SIMD3<Double> {
+        let n = (v * v).sum().squareRoot()
+        return n > 0 ? v / n : v
+    }
+}
+
+
+/// What a derived object (SEG, Secondary Capture) copies from or references in its source series:
+/// patient and study identity, the series and frame of reference, and the SOP instance of every slice
+/// in the source grid's k order.
+public struct SourceSeries: Sendable {
+    public struct Instance: Sendable, Equatable {
+        public var sopClassUID: String
+        public var sopInstanceUID: String
+    }
+
+    public var studyInstanceUID: String
+    public var seriesInstanceUID: String
+    public var frameOfReferenceUID: String
+    public var instances: [Instance]
+    /// Patient and study attributes copied verbatim (tag -> (VR, value)); identifiers stay in the DICOM
+    /// objects that already carry them and are never logged.
+    var copied: [(DICOMTag, VR, String)]
+
+    /// Reads the headers of the source slices (`AssembledVolume.slicePaths`, in k order; a multi-frame
+    /// file appears once per frame).
+    public static func read(slicePaths: [String]) throws -> SourceSeries {
+        guard let first = slicePaths.first else { throw DICOMError.invalidArgument("no source slices") }
+        var cache: [String: DataSet] = [:]
+        func header(_ p: String) throws -> DataSet {
+            if let d = cache[p] { return d }
+            let d = try DICOMFile.read(URL(fileURLWithPath: p), stopAtPixelData: true).dataSet
+            cache[p] = d
+            return d
+        }
+        let ds = try header(first)
+        var instances: [Instance] = []
+        for p in slicePaths {
+            let d = try header(p)
+            instances.append(Instance(sopClassUID: d.string(Tag.sopClassUID) ?? "", sopInstanceUID: d.string(Tag.sopInstanceUID) ?? ""))
+        }
+        let fields: [(DICOMTag, VR)] = [
+            (Tag.patientName, .PN), (Tag.patientID, .LO), (Tag.patientBirthDate, .DA), (Tag.patientSex, .CS),
+            (Tag.studyDate, .DA), (Tag.studyTime, .TM), (Tag.studyID, .SH), (Tag.accessionNumber, .SH),
+            (Tag.referringPhysicianName, .PN), (Tag.studyDescription, .LO),
+        ]
+        let copied = fields.map { ($0.0, $0.1, ds.string($0.0) ?? "") }
+        guard let study = ds.string(Tag.studyInstanceUID), let series = ds.string(Tag.seriesInstanceUID) else {
+            throw DICOMError.invalidArgument("\(first): no Study/Series Instance UID to reference")
+        }
+        return SourceSeries(studyInstanceUID: study, seriesInstanceUID: series,
+                            frameOfReferenceUID: ds.string(Tag.frameOfReferenceUID) ?? UIDGenerator.make(),
+                            instances: instances, copied: copied)
+    }
+
+    /// Patient and General Study modules of the source, for a derived object in the same study.
+    func addPatientAndStudy(to ds: inout DataSetWriter) {
+        for (tag, vr, value) in copied { ds.add(tag, vr, value) }
+        ds.add(Tag.studyInstanceUID, .UI, studyInstanceUID)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Atlas
+import Foundation
+import ImageCore
+import NIfTI
+
+struct AtlasSynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth-patient",
+        abstract: "Generate a synthetic patient with known labels from an atlas (template with skull, known warp, noise, outline overlay).",
+        discussion: "Writes ct.nii.gz (HU), labels.nii.gz (+ labels.json, the truth) and overlay.nii.gz (outline point cloud) into the output folder.")
+
+    @Argument(help: "Atlas folder holding template_with_skull.nii.gz and labels.nii.gz.")
+    var atlas: String
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var output: String
+
+    @Option(help: "Native voxel spacing in mm (default: the atlas spacing).")
+    var spacing: Double?
+
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Largest displacement of the smooth deformation, mm.")
+    var displacement = 5.0
+
+    @Option(help: "CT noise standard deviation, HU.")
+    var noise = 6.0
+
+    func run() throws {
+        let a = try Atlas(directory: URL(fileURLWithPath: atlas))
+        guard let head = try a.templateWithSkull() else {
+            throw ValidationError("\(atlas) has no template_with_skull.nii.gz; a synthetic patient needs the template with its skull")
+        }
+        var p = SyntheticPatient.Parameters()
+        p.spacing = spacing.map { SIMD3(repeating: $0) }
+        p.seed = seed
+        p.maximumDisplacementMM = displacement
+        p.noiseSD = noise
+        let patient = try SyntheticPatient.generate(templateWithSkull: head, labels: a.labels, parameters: p)
+        let dir = URL(fileURLWithPath: output)
+        try NIfTIFile.write(patient.ct, to: dir.appendingPathComponent("ct.nii.gz"))
+        let labels = dir.appendingPathComponent("labels.nii.gz")
+        try NIfTIFile.write(patient.labels, to: labels)
+        try LabelSidecar.write(for: labels, extra: ["source": "synthetic patient (truth)", "atlas": a.directory.path, "seed": Int(seed)])
+        try NIfTIFile.write(patient.overlay, to: dir.appendingPathComponent("overlay.nii.gz"))
+        let s = patient.ct.size
+        print("synthetic patient \(s.x)x\(s.y)x\(s.z) -> \(output) (\(patient.overlay.data.reduce(0) { $0 + Int($1) }) overlay points)")
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import ImageCore
+import NIfTI
+import Registration
+
+struct RegisterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "register",
+        abstract: "Register a moving image to a fixed image: moments, rigid, affine, then SyN with local NCC.",
+        discussion: """
+            Writes PREFIX_warped.nii.gz (moving on the fixed grid), PREFIX_affine.txt (ITK affine, fixed -> \
+            moving, LPS), PREFIX_warp.nii.gz and PREFIX_inverse_warp.nii.gz (displacement fields on the fixed \
+            grid, 5-D NIfTI vectors in LPS mm, as ANTs writes them) and PREFIX_report.json (quality measures). \
+            antsApplyTransforms reads them: -t PREFIX_warp.nii.gz -t PREFIX_affine.txt pulls moving images onto \
+            the fixed grid; -t [PREFIX_affine.txt,1] -t PREFIX_inverse_warp.nii.gz the other way. Presets: fast \
+            (greedy SyN, 2 mm working grid), default (symmetric SyN down to 1 mm), aggressive (more iterations).
+            """)
+
+    @Option(help: "Fixed (reference) image, .nii or .nii.gz.")
+    var fixed: String
+
+    @Option(help: "Moving image, .nii or .nii.gz.")
+    var moving: String
+
+    @Option(name: [.short, .customLong("output")], help: "Output prefix (may include a folder).")
+    var output: String
+
+    @Option(help: "fast | default | aggressive")
+    var preset: String = "default"
+
+    @Option(help: "Mask on the fixed grid restricting the metrics (non-zero voxels count).")
+    var fixedMask: String?
+
+    @Option(help: "Metric of the rigid and affine stages: mattes (different intensities, skull) or ncc.")
+    var linearMetric: String?
+
+    @Flag(help: "Stop after the affine stage (no warp files).")
+    var affineOnly = false
+
+    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
+    var threads: Int?
+
+    @Flag(help: "No progress lines on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        guard RegistrationPreset(rawValue: preset) != nil else {
+            throw ValidationError("--preset must be fast, default or aggressive, not '\(preset)'")
+        }
+        if let m = linearMetric, LinearMetric(rawValue: m) == nil {
+            throw ValidationError("--linear-metric must be mattes or ncc, not '\(m)'")
+        }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
+    }
+
+    func run() throws {
+        if let threads { Parallelism.threadCount = threads }
+        let fixedImage = try NIfTIFile.readVolume(URL(fileURLWithPath: fixed), as: Float.self)
+        let movingImage = try NIfTIFile.readVolume(URL(fileURLWithPath: moving), as: Float.self)
+        let mask = try fixedMask.map { try NIfTIFile.readVolume(URL(fileURLWithPath: $0), as: Float.self) }
+        let chosen = RegistrationPreset(rawValue: preset)!
+        var parameters = chosen.parameters
+        if let m = linearMetric { parameters.linear.metric = LinearMetric(rawValue: m)! }
+        if affineOnly { parameters.syn = nil }
+        let progress: ((String) -> Void)? = quiet ? nil : { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let registration = ImageRegistration(parameters: parameters, label: chosen.rawValue, progress: progress)
+        let result = try registration.register(fixed: fixedImage, moving: movingImage, fixedMask: mask)
+        try TransformFiles.write(result, prefix: output)
+        let p = TransformFiles.paths(prefix: output)
+        var written = [p.warped, p.affine]
+        if result.forwardWarp != nil { written += [p.warp, p.inverseWarp] }
+        written.append(p.report)
+        print(written.map { $0.path }.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Atlas
+import Foundation
+import ImageCore
+import Pipeline
+import Registration
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "DICOMDIR, DICOM folder or NIfTI -> ASPECTS regions, score, report and DICOM SEG.",
+        discussion: "Research software, not for clinical use. Outputs: docs/pipeline.md.")
+
+    @Argument(help: "DICOMDIR, DICOM folder or file, or a NIfTI CT in HU.")
+    var input: String
+
+    @Option(name: .shortAndLong, help: "Output folder.")
+    var output: String
+
+    @Option(help: "Segmentation method: atlas, unet or both.")
+    var method: String = "atlas"
+
+    @Option(help: "Atlas folder (default: built from the CT template on first use, then cached).")
+    var atlas: String?
+
+    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json).")
+    var model: String?
+
+    @Option(help: "Registration preset of the atlas method: fast, default or aggressive.")
+    var preset: String = "default"
+
+    @Flag(help: "Also write the report images as DICOM Secondary Capture.")
+    var secondaryCapture = false
+
+    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
+    var threads: Int?
+
+    func run() throws {
+        if let t = threads { Parallelism.threadCount = t }
+        guard let m = EndToEndRun.Method(rawValue: method) else { throw ValidationError("--method must be atlas, unet or both") }
+        guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
+        let outcome = try RunCommand.execute(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: m,
+                                             atlas: atlas, model: model, preset: p, secondaryCapture: secondaryCapture)
+        RunCommand.printOutcome(outcome)
+    }
+
+    /// Shared with `demo`.
+    static func execute(input: URL, output: URL, method: EndToEndRun.Method, atlas: String?, model: String?,
+                        preset: RegistrationPreset, secondaryCapture: Bool) throws -> EndToEndRun.Outcome {
+        var o = EndToEndRun.Options()
+        o.method = method
+        o.secondaryCapture = secondaryCapture
+        o.software = "DeepStroke \(DeepStrokeVersion.string)"
+        let log: (String) -> Void = { print($0) }
+        let labeler: () throws -> ScanLabeler = {
+            let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
+            return AtlasRegistrationLabeler(atlas: a, preset: preset)
+        }
+        let segmenter: (() throws -> ScanSegmenter)? = model == nil ? nil : {
+            throw ValidationError("U-Net inference is not in this build yet (the Segmentation module's inference has not landed); use --method atlas")
+        }
+        let t0 = Date()
+        let outcome = try EndToEndRun(options: o, atlasLabeler: labeler, segmenter: segmenter, log: log).run(input: input, output: output)
+        print(String(format: "total %.1f s", Date().timeIntervalSince(t0)))
+        return outcome
+    }
+
+    static func printOutcome(_ outcome: EndToEndRun.Outcome) {
+        for r in outcome.methods {
+            let affected = r.result.regions.filter(\.affected).map(\.region.description)
+            print("\(r.method): ASPECTS right \(r.result.score(.right)), left \(r.result.score(.left)); affected side \(r.result.affectedSide?.rawValue ?? "none")"
+                + (affected.isEmpty ? "" : " (\(affected.joined(separator: ", ")))"))
+            print("  report: \(r.folder.appendingPathComponent("report.html").path)")
+            if let s = r.segmentation { print("  DICOM SEG: \(s.path)") }
+            if !r.secondaryCaptures.isEmpty { print("  Secondary Capture: \(r.secondaryCaptures.map(\.path).joined(separator: " "))") }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import ASPECTS
+import Foundation
+import ImageCore
+
+struct ScoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score ASPECTS from a CT (HU) and its 20-label ASPECTS map; write aspects.json, regions.csv, PNGs and report.html.",
+        discussion: """
+        Labels: 0 background, right 1 C, 2 L, 3 IC, 4 I, 5-10 M1-M6, left 11-20 in the same order, on the CT's grid. \
+        A region is affected when it is darker than its mirror by the calibrated threshold (see docs/aspects.md). \
+        --calibrate reruns the threshold calibration on generated patients and prints it as JSON instead of scoring.
+        """)
+
+    @Argument(help: "CT volume in Hounsfield units (.nii or .nii.gz).")
+    var ct: String?
+
+    @Option(help: "ASPECTS label map on the CT grid.")
+    var labels: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Report folder (created if needed).")
+    var output: String?
+
+    @Option(help: "Segmentation softmax on the CT grid (11 or 21 components), for per-region confidence.")
+    var probabilities: String?
+
+    @Option(help: "Tissue HU range kept inside regions, as LOW,HIGH.")
+    var tissueRange = "10,60"
+
+    @Option(help: "Hypodensity threshold in HU (default: the calibrated one).")
+    var threshold: Double?
+
+    @Flag(help: "Skip the shape/histogram/texture descriptors.")
+    var noDescriptors = false
+
+    @Flag(help: "Calibrate the threshold on generated patients and print the result as JSON.")
+    var calibrate = false
+
+    @Option(help: "With --calibrate: lesion-free and lesion cases to generate (each).")
+    var cases = 40
+
+    @Option(help: "With --calibrate: random seed.")
+    var seed: UInt64 = 20_240_501
+
+    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if calibrate { return }
+        guard ct != nil, labels != nil, output != nil else {
+            throw ValidationError("score needs a CT, --labels and -o/--output (or --calibrate)")
+        }
+        guard cases > 0 else { throw ValidationError("--cases must be positive") }
+    }
+
+    func run() throws {
+        if let t = threads { Parallelism.threadCount = t }
+        if calibrate {
+            let r = try ThresholdCalibration.run(cases: cases, seed: seed)
+            let e = JSONEncoder()
+            e.keyEncodingStrategy = .convertToSnakeCase
+            e.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try e.encode(r), as: UTF8.self))
+            return
+        }
+        let bounds = tissueRange.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard bounds.count == 2 else { throw ValidationError("--tissue-range must be LOW,HIGH in HU, got \(tissueRange)") }
+        var rule = EarlyIschemicChangeRule.calibrated
+        if let t = threshold { rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU) }
+        let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: bounds[0], upper: bounds[1]),
+                                   computeDescriptors: !noDescriptors)
+        let (result, files) = try ScoreFiles.run(ct: URL(fileURLWithPath: ct!), labels: URL(fileURLWithPath: labels!),
+                                                 probabilities: probabilities.map { URL(fileURLWithPath: $0) },
+                                                 output: URL(fileURLWithPath: output!), scorer: scorer,
+                                                 software: "DeepStroke \(DeepStrokeVersion.string)")
+        let affected = result.regions.filter(\.affected).map(\.region.description)
+        print("ASPECTS right \(result.score(.right)), left \(result.score(.left)); affected side: \(result.affectedSide?.rawValue ?? "none")"
+            + (affected.isEmpty ? "" : " (\(affected.joined(separator: ", ")))"))
+        print("report: \(files.map(\.path).joined(separator: " "))")
+    }
+}

@@ -1,1 +1,0 @@
-// Morphology module: see docs/ARCHITECTURE.md for what it holds.

@@ -1,0 +1,265 @@
+import Atlas
+import DICOM
+import Foundation
+import ImageCore
+import NIfTI
+
+/// `dataset build`: discovers the scans under a source folder, and for each scan of this shard that is
+/// not yet done converts the chosen series, labels it and writes the dataset's files, recording every
+/// step in the manifest.
+///
+/// Resumable by construction: a row becomes `done` only after all its files are renamed into place,
+/// each file is written atomically, and a rerun redoes whatever is not `done` (`pending`, or `running`
+/// left by a killed run; `failed` too with `retryFailed`). A `done` row whose files have gone missing is
+/// redone. Scans run in parallel (`jobs`); the manifest serialises their row updates.
+public final class DatasetBuilder: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var jobs = 1
+        public var shard: ShardSpec? = nil
+        public var retryFailed = false
+        /// Show the progress bar on stderr.
+        public var showProgress = false
+        /// Receives one line per notable event (warnings, failures).
+        public var log: (@Sendable (String) -> Void)? = nil
+        /// Test hook: called at each event; returning true stops the run on the spot, as a kill would
+        /// (no row update, no cleanup), and `run` throws `PipelineError.interrupted`.
+        public var interrupt: (@Sendable (Event) -> Bool)? = nil
+        public init() {}
+    }
+
+    public enum Event: Sendable, Equatable {
+        case scanStarted(String)
+        case fileWritten(String, String)
+        case scanFinished(String)
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var studies = 0
+        public var inShard = 0
+        public var skipped = 0
+        public var alreadyDone = 0
+        public var processed = 0
+        public var succeeded = 0
+        public var failed = 0
+        public var manifest: String = ""
+    }
+
+    public let source: URL
+    public let layout: DatasetLayout
+    public let labeler: ScanLabeler
+    public let options: Options
+
+    private let stopLock = NSLock()
+    private var stopped = false
+
+    public init(source: URL, output: URL, labeler: ScanLabeler, options: Options = Options()) {
+        self.source = source
+        self.layout = DatasetLayout(root: output)
+        self.labeler = labeler
+        self.options = options
+    }
+
+    public func run() throws -> Summary {
+        let log = options.log ?? { _ in }
+        try layout.createFolders()
+        let manifest = try Manifest(url: layout.root.appendingPathComponent(Manifest.manifestName(shard: options.shard)))
+        let shard = options.shard
+        let owns: (String) -> Bool = { shard?.contains($0) ?? true }
+        let removed = layout.removeStaleTemporaries(owns: owns)
+        if removed > 0 { log("removed \(removed) temporary file(s) left by an interrupted run") }
+
+        let found = try ScanDiscovery.discover(source)
+        for w in found.warnings { log("warning: \(w)") }
+        let mine = found.scans.filter { owns($0.key) }
+        try manifest.insertNew(mine.map(ManifestRow.init(candidate:)))
+
+        var summary = Summary()
+        summary.studies = found.scans.count
+        summary.inShard = mine.count
+        summary.manifest = manifest.url.path
+        var todo: [ScanCandidate] = []
+        for c in mine {
+            guard let row = try manifest.row(c.key) else { continue }
+            switch row.status {
+            case .skipped: summary.skipped += 1
+            case .done:
+                let missing = row.outputPaths.filter { !FileManager.default.fileExists(atPath: layout.root.appendingPathComponent($0).path) }
+                if missing.isEmpty { summary.alreadyDone += 1 } else {
+                    log("\(c.key): done but \(missing.count) file(s) missing (first: \(missing[0])); redoing it")
+                    todo.append(c)
+                }
+            case .pending, .running: todo.append(c)
+            case .failed: if options.retryFailed { todo.append(c) }
+            }
+        }
+        let work = todo
+        let bar = options.showProgress ? ProgressBar(total: todo.count, label: "dataset\(shard.map { " shard \($0)" } ?? "")") : nil
+        let next = Counter()
+        let results = ResultBox()
+        let group = DispatchGroup()
+        for _ in 0..<max(1, min(options.jobs, todo.count)) {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                while !self.isStopped, let n = next.take(below: work.count) {
+                    let c = work[n]
+                    do {
+                        try self.process(c, manifest: manifest)
+                        results.add(ok: true)
+                        bar?.advance(ok: true, note: c.key)
+                    } catch PipelineError.interrupted {
+                        self.stop()
+                    } catch {
+                        log("\(c.key): failed: \(error)")
+                        self.discardOutputs(c.key)
+                        try? manifest.update(c.key) { $0.status = .failed; $0.error = "\(error)" }
+                        results.add(ok: false)
+                        bar?.advance(ok: false, note: c.key)
+                    }
+                }
+            }
+        }
+        group.wait()
+        bar?.finish()
+        if isStopped { throw PipelineError.interrupted("dataset build stopped by its interrupt hook") }
+        summary.processed = results.ok + results.failed
+        summary.succeeded = results.ok
+        summary.failed = results.failed
+        return summary
+    }
+
+    // MARK: one scan
+
+    func process(_ c: ScanCandidate, manifest: Manifest) throws {
+        guard let group = c.group else { return }
+        let key = c.key
+        try manifest.update(key) { $0.status = .running; $0.attempts += 1; $0.error = nil }
+        try check(.scanStarted(key))
+        let t0 = Date()
+        let parts = try VolumeAssembler.assemble(group)
+        guard let part = parts.max(by: { $0.data.geometry.size.z < $1.data.geometry.size.z }) else {
+            throw PipelineError.input(path: c.source, problem: "series \(c.series ?? "") gave no volume")
+        }
+        let hu = part.data.asFloat
+        let result = try labeler.label(hu, overlay: part.overlay, name: key)
+
+        var outputs: [URL] = []
+        func wrote(_ u: URL) throws {
+            outputs.append(u)
+            try check(.fileWritten(key, layout.relative(u)))
+        }
+        let raw = layout.rawVolume(key)
+        switch part.data {
+        case .int16(let v): try NIfTIFile.write(v, to: raw)
+        case .float(let v): try NIfTIFile.write(v, to: raw)
+        }
+        try wrote(raw)
+        let rawSeg = layout.rawSegmentation(key)
+        try NIfTIFile.write(result.labels, to: rawSeg)
+        try wrote(rawSeg)
+        try wrote(try LabelSidecar.write(for: rawSeg, extra: ["scan": key, "space": "native", "labeler": labeler.name]))
+        let stripped = layout.strippedVolume(key)
+        try NIfTIFile.write(result.stripped, to: stripped)
+        try wrote(stripped)
+        let regVol = layout.registeredVolume(key)
+        try NIfTIFile.write(result.registeredScan, to: regVol)
+        try wrote(regVol)
+        let regSeg = layout.registeredSegmentation(key)
+        try NIfTIFile.write(result.registeredLabels, to: regSeg)
+        try wrote(regSeg)
+        try wrote(try LabelSidecar.write(for: regSeg, extra: ["scan": key, "space": "atlas", "labeler": labeler.name]))
+        if let o = part.overlay {
+            let u = layout.overlay(key)
+            try NIfTIFile.write(o, to: u)
+            try wrote(u)
+        }
+        let g = part.data.geometry
+        let spacing = String(format: "%.3gx%.3gx%.3g", g.spacing.x, g.spacing.y, g.spacing.z)
+        let qaURL = layout.qa(key)
+        try AtomicFile.write(try qaJSON(c, part: part, labels: result), to: qaURL)
+        try wrote(qaURL)
+
+        let qa = result.qa
+        let qaText = String(decoding: try Self.encoder.encode(qa), as: UTF8.self)
+        let outputList = String(decoding: try Self.encoder.encode(outputs.map(layout.relative)), as: UTF8.self)
+        let seconds = Date().timeIntervalSince(t0)
+        try manifest.update(key) { r in
+            r.status = .done
+            r.error = nil
+            r.slices = g.size.z
+            r.spacing = spacing
+            r.overlaySlices = part.overlaySlices
+            r.labeler = labeler.name
+            r.brainML = qa.brainVolumeML
+            r.nccFinal = qa.nccFinal
+            r.jacobianMin = qa.jacobianMin
+            r.foldedFraction = qa.foldedFraction
+            r.missingRegions = qa.missingRegions.count
+            r.qa = qaText
+            r.outputs = outputList
+            r.seconds = seconds
+        }
+        try check(.scanFinished(key))
+    }
+
+    static var encoder: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+
+    func qaJSON(_ c: ScanCandidate, part: AssembledVolume, labels: ScanLabels) throws -> Data {
+        let g = part.data.geometry
+        let labeling = try JSONSerialization.jsonObject(with: Self.encoder.encode(labels.qa))
+        let verdicts = try JSONSerialization.jsonObject(with: Self.encoder.encode(c.verdicts))
+        var conversion: [String: Any] = [
+            "size": [g.size.x, g.size.y, g.size.z], "spacingMM": [g.spacing.x, g.spacing.y, g.spacing.z],
+            "orientation": g.orientationCode, "type": part.data.typeName, "spacingHandling": part.spacingHandling,
+            "overlaySlices": part.overlaySlices, "part": part.part, "parts": part.partCount, "warnings": part.warnings,
+        ]
+        if let t = part.tiltHandling { conversion["tiltHandling"] = t }
+        let object: [String: Any] = ["key": c.key, "source": c.source, "study": c.studyDescription, "series": c.series ?? "",
+                                     "selection": c.selection, "seriesVerdicts": verdicts, "conversion": conversion,
+                                     "labeling": labeling]
+        return try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// Removes a failed scan's files so the folders only ever hold complete scans.
+    func discardOutputs(_ key: String) {
+        let fm = FileManager.default
+        for u in [layout.rawVolume(key), layout.rawSegmentation(key), LabelSidecar.url(for: layout.rawSegmentation(key)),
+                  layout.strippedVolume(key), layout.registeredVolume(key), layout.registeredSegmentation(key),
+                  LabelSidecar.url(for: layout.registeredSegmentation(key)), layout.overlay(key), layout.qa(key)] {
+            try? fm.removeItem(at: u)
+        }
+    }
+
+    // MARK: stopping
+
+    var isStopped: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopped }
+    func stop() { stopLock.lock(); stopped = true; stopLock.unlock() }
+
+    func check(_ e: Event) throws {
+        if isStopped { throw PipelineError.interrupted("stopped") }
+        if let hook = options.interrupt, hook(e) { stop(); throw PipelineError.interrupted("\(e)") }
+    }
+}
+
+/// Hands out indices to worker threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take(below limit: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var ok = 0
+    private(set) var failed = 0
+    func add(ok success: Bool) { lock.lock(); if success { ok += 1 } else { failed += 1 }; lock.unlock() }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import ImageCore
+
+/// Turns one native scan into ASPECTS labels in its own space (atlas label transfer).
+///
+/// The pipeline only needs this one call, so the curation and end-to-end code are written against
+/// the protocol: `AtlasRegistrationLabeler` is the implementation in this module (skull strip,
+/// affine + SyN to the atlas, atlas labels pulled back through the inverse transforms); the Atlas
+/// module's label transfer (with the overlay refinement) plugs in by conforming to it, and tests can
+/// use a cheap one. Implementations must be safe to call from several threads at once.
+public protocol ScanLabeler: Sendable {
+    /// Recorded in the manifest and reports (method and its main settings).
+    var name: String { get }
+    /// `scan` is in HU on its native grid; `overlay` (same grid) is the legacy ASPECTS outline when the
+    /// archive has one. `name` only labels messages.
+    func label(_ scan: Volume<Float>, overlay: Volume<UInt8>?, name: String) throws -> ScanLabels
+}
+
+/// What labelling one scan produces.
+public struct ScanLabels: Sendable {
+    /// 20-label ASPECTS map on the scan's native grid, restricted to the brain mask.
+    public var labels: Volume<UInt8>
+    /// 1 inside the brain, native grid.
+    public var brainMask: Volume<UInt8>
+    /// Skull-stripped scan (HU inside the brain, 0 outside), native grid.
+    public var stripped: Volume<Float>
+    /// The stripped scan resampled into atlas space (atlas grid).
+    public var registeredScan: Volume<Float>
+    /// The native labels resampled into atlas space (atlas grid): how well the round trip keeps them.
+    public var registeredLabels: Volume<UInt8>
+    public var qa: LabelingQA
+
+    public init(labels: Volume<UInt8>, brainMask: Volume<UInt8>, stripped: Volume<Float>, registeredScan: Volume<Float>,
+                registeredLabels: Volume<UInt8>, qa: LabelingQA) {
+        self.labels = labels; self.brainMask = brainMask; self.stripped = stripped
+        self.registeredScan = registeredScan; self.registeredLabels = registeredLabels; self.qa = qa
+    }
+}
+
+/// Quality figures of one labelling, stored in the manifest (one column each for the headline numbers,
+/// the whole struct as JSON) and in `qa/<key>.json`.
+public struct LabelingQA: Codable, Sendable, Equatable {
+    public var method: String
+    public var brainVolumeML: Double
+    /// Normalised cross-correlation between the atlas template and the registered scan inside the
+    /// atlas brain, after the affine stage and at the end.
+    public var nccAffine: Double?
+    public var nccFinal: Double?
+    /// Jacobian determinant range of the deformable warp and its share of folded (<= 0) voxels.
+    public var jacobianMin: Double?
+    public var jacobianMax: Double?
+    public var foldedFraction: Double?
+    /// Mean distance (mm) between a point and its image through forward then inverse warp.
+    public var inverseConsistencyMM: Double?
+    /// Region volumes on the native grid, millilitres, by code "1"..."20".
+    public var regionVolumesML: [String: Double]
+    /// Regions with no voxel after transfer (names like "right M5").
+    public var missingRegions: [String]
+    public var seconds: Double
+
+    public init(method: String, brainVolumeML: Double, nccAffine: Double? = nil, nccFinal: Double? = nil,
+                jacobianMin: Double? = nil, jacobianMax: Double? = nil, foldedFraction: Double? = nil,
+                inverseConsistencyMM: Double? = nil, regionVolumesML: [String: Double], missingRegions: [String], seconds: Double) {
+        self.method = method; self.brainVolumeML = brainVolumeML; self.nccAffine = nccAffine; self.nccFinal = nccFinal
+        self.jacobianMin = jacobianMin; self.jacobianMax = jacobianMax; self.foldedFraction = foldedFraction
+        self.inverseConsistencyMM = inverseConsistencyMM; self.regionVolumesML = regionVolumesML
+        self.missingRegions = missingRegions; self.seconds = seconds
+    }
+}

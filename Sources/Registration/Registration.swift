@@ -1,1 +1,0 @@
-// Registration module: see docs/ARCHITECTURE.md for what it holds.

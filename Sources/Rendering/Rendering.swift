@@ -1,1 +1,0 @@
-// Rendering module: see docs/ARCHITECTURE.md for what it holds.

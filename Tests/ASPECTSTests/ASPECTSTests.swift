@@ -1,2 +1,0 @@
-// Tests for the ASPECTS module.
-import XCTest

@@ -1,2 +1,0 @@
-// Tests for the DICOM module.
-import XCTest

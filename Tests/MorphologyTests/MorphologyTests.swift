@@ -1,2 +1,0 @@
-// Tests for the Morphology module.
-import XCTest

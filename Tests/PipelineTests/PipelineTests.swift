@@ -1,2 +1,0 @@
-// Tests for the Pipeline module.
-import XCTest

@@ -1,2 +1,0 @@
-// Tests for the Registration module.
-import XCTest

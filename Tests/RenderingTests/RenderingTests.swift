@@ -1,2 +1,0 @@
-// Tests for the Rendering module.
-import XCTest
