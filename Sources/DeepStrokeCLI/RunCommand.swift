@@ -56,9 +56,7 @@ struct RunCommand: ParsableCommand {
             let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
             return AtlasRegistrationLabeler(atlas: a, preset: preset)
         }
-        let segmenter: (() throws -> ScanSegmenter)? = model == nil ? nil : {
-            throw ValidationError("U-Net inference is not in this build yet (the Segmentation module's inference has not landed); use --method atlas")
-        }
+        let segmenter: (() throws -> ScanSegmenter)? = model.map { m in { try ModelFolderSegmenter(directory: URL(fileURLWithPath: m)) } }
         let t0 = Date()
         let outcome = try EndToEndRun(options: o, atlasLabeler: labeler, segmenter: segmenter, log: log).run(input: input, output: output)
         print(String(format: "total %.1f s", Date().timeIntervalSince(t0)))

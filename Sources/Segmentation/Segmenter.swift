@@ -4,7 +4,8 @@ import NeuralEngine
 
 /// Inference: a CT volume in, a label volume on the same grid out.
 ///
-/// The scan is brought into the network grid (`BoxSampler`: its whole box at `inputSize`, or at the
+/// The scan is brought into the network grid (ImageCore's `Resampler` with `BoxSampler`'s map: its
+/// whole box at `inputSize`, or at the
 /// model's spacing with sliding windows when the preprocessing names one), the network's softmax
 /// probabilities are computed there (optionally averaged with a left-right mirrored pass), and each
 /// native voxel takes the class with the highest *interpolated probability* — so labels are never
@@ -39,9 +40,14 @@ public struct Segmenter {
         } else {
             grid = SIMD3(pre.inputSize[0], pre.inputSize[1], pre.inputSize[2])
         }
-        let netImage = BoxSampler.linear(normalized, srcSize: scan, dstSize: grid) {
-            BoxSampler.scanIndex($0, scan: scan, net: grid)
-        }
+        // The network grid spans the scan's box (BoxSampler's map), resampled with ImageCore.
+        let scale = SIMD3<Double>(scan) / SIMD3<Double>(grid)
+        let shift = 0.5 * scale - 0.5
+        let map = Matrix4(rowMajor: [scale.x, 0, 0, shift.x, 0, scale.y, 0, shift.y, 0, 0, scale.z, shift.z, 0, 0, 0, 1])
+        let netGeometry = Geometry(size: grid, spacing: ct.geometry.spacing * scale, origin: ct.geometry.worldLPS(shift),
+                                   direction: ct.geometry.direction)
+        let netImage = try Resampler(interpolation: .linear)
+            .resample(try Volume(geometry: ct.geometry, data: normalized), indexMap: map, outputGeometry: netGeometry).data
         var probs = try probabilitiesOnGrid(netImage, grid: grid)
         if mirrorTTA {
             let mirrored = try probabilitiesOnGrid(Self.mirror(netImage, grid, channels: 1), grid: grid)

@@ -62,7 +62,11 @@ final class DatasetBuildTests: XCTestCase {
             // The decoys (scout, bone kernel, contrast) are recorded and not chosen.
             XCTAssertEqual(row.series, "2 \"HEAD NON-CONTRAST\"")
             XCTAssertTrue(row.selection.contains("best of"), row.selection)
-            XCTAssertTrue(row.verdicts.contains("scout/localizer") && row.verdicts.contains("bone/sharp kernel"), row.verdicts)
+            let verdicts = try JSONDecoder().decode([ScanCandidate.SeriesVerdict].self, from: Data(row.verdicts.utf8))
+            XCTAssertEqual(verdicts.map(\.status), ["excluded", "selected", "candidate", "excluded"])
+            XCTAssertTrue(verdicts[0].reasons.contains("scout/localizer"), "\(verdicts[0].reasons)")
+            XCTAssertTrue(verdicts[2].reasons.contains { $0.hasPrefix("bone/sharp kernel") }, "\(verdicts[2].reasons)")
+            XCTAssertTrue(verdicts[3].reasons.contains { $0.hasPrefix("contrast-enhanced") }, "\(verdicts[3].reasons)")
             XCTAssertEqual(row.source, s.folder.lastPathComponent)
             XCTAssertEqual(row.attempts, 1)
             XCTAssertNotNil(row.nccFinal)
