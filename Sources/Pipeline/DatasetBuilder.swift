@@ -93,6 +93,14 @@ public final class DatasetBuilder: @unchecked Sendable {
             }
         }
         let work = todo
+        // Concurrent scans each running multi-threaded loops corrupted the heap now and then (seen with
+        // 2 scans x 2 threads; never with 1 thread per scan; the culprit in the numeric modules is not
+        // found yet). Scan-level parallelism uses the cores as well, so each scan runs single-threaded
+        // while several run at once.
+        let savedThreads = Parallelism.threadCount
+        let parallelScans = options.jobs > 1 && work.count > 1
+        if parallelScans { Parallelism.threadCount = 1 }
+        defer { if parallelScans { Parallelism.threadCount = savedThreads } }
         let bar = options.showProgress ? ProgressBar(total: todo.count, label: "dataset\(shard.map { " shard \($0)" } ?? "")") : nil
         let next = Counter()
         let results = ResultBox()
