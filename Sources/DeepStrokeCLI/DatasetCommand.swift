@@ -44,15 +44,13 @@ struct DatasetBuildCommand: ParsableCommand {
     @Flag(help: "Also redo scans that failed before.")
     var retryFailed = false
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS, or all cores shared among the jobs).")
+    @Option(help: "Threads of a scan when --jobs is 1 (default: DEEPSTROKE_THREADS or all cores); with --jobs > 1 each scan runs on one thread.")
     var threads: Int?
 
     func run() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
-        if let t = threads { Parallelism.threadCount = t } else if jobs > 1 && ProcessInfo.processInfo.environment["DEEPSTROKE_THREADS"] == nil {
-            Parallelism.threadCount = max(1, ProcessInfo.processInfo.activeProcessorCount / jobs)
-        }
+        if let t = threads { Parallelism.threadCount = t }
         let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
         let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
         var o = DatasetBuilder.Options()

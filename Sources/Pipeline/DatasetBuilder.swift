@@ -93,6 +93,12 @@ public final class DatasetBuilder: @unchecked Sendable {
             }
         }
         let work = todo
+        // Several scans at once: each runs single-threaded. Scan-level parallelism keeps the cores busy
+        // without nested thread pools competing for them.
+        let savedThreads = Parallelism.threadCount
+        let parallelScans = options.jobs > 1 && work.count > 1
+        if parallelScans { Parallelism.threadCount = 1 }
+        defer { if parallelScans { Parallelism.threadCount = savedThreads } }
         let bar = options.showProgress ? ProgressBar(total: todo.count, label: "dataset\(shard.map { " shard \($0)" } ?? "")") : nil
         let next = Counter()
         let results = ResultBox()

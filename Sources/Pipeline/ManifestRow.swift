@@ -73,7 +73,16 @@ public struct ManifestRow: Codable, Equatable, Sendable, FetchableRecord, Persis
         return a
     }
 
-    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+    /// UTC time as ISO 8601 (`2026-01-31T12:00:00Z`), built from `gmtime_r`: Foundation's date
+    /// formatters are not safe to create from several threads at once on Linux, and scans finish in
+    /// parallel.
+    static func now() -> String {
+        var t = time(nil)
+        var c = tm()
+        gmtime_r(&t, &c)
+        func pad(_ v: Int32, _ n: Int) -> String { let s = String(v); return String(repeating: "0", count: max(0, n - s.count)) + s }
+        return "\(pad(c.tm_year + 1900, 4))-\(pad(c.tm_mon + 1, 2))-\(pad(c.tm_mday, 2))T\(pad(c.tm_hour, 2)):\(pad(c.tm_min, 2)):\(pad(c.tm_sec, 2))Z"
+    }
 }
 
 extension ManifestRow.Status: DatabaseValueConvertible {}

@@ -8,6 +8,13 @@ import XCTest
 /// The stop-gap U-Net segmenter on a small randomly initialised model: output on the scan grid,
 /// softmax that sums to one, labels that are the argmax with sides from the midline.
 final class ModelFolderSegmenterTests: XCTestCase {
+    /// Single-threaded loops: an intermittent heap corruption in multi-threaded code under these tests is
+    /// still open (docs/pipeline.md, known issue).
+    override func setUp() {
+        super.setUp()
+        Parallelism.threadCount = 1
+    }
+
     func testWholeScanInferenceOnTheScanGrid() throws {
         let dir = Fixtures.tempDir("model")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -21,14 +28,12 @@ final class ModelFolderSegmenterTests: XCTestCase {
         let p = try XCTUnwrap(out.probabilities)
         XCTAssertEqual(p.components, 11)
         let n = scan.geometry.voxelCount
-        var sides = (right: 0, left: 0)
         for v in stride(from: 0, to: n, by: 97) {
             let probs = (0..<11).map { p.data[$0 * n + v] }
             XCTAssertEqual(Double(probs.reduce(0, +)), 1, accuracy: 1e-4)
             let best = probs.indices.max { probs[$0] < probs[$1] }!
             let label = Int(out.labels.data[v])
             XCTAssertEqual(label == 0 ? 0 : (label - 1) % 10 + 1, best)
-            if label > 10 { sides.left += 1 } else if label > 0 { sides.right += 1 }
         }
         XCTAssertLessThanOrEqual(Set(out.labels.data).max() ?? 0, 20)
     }
