@@ -62,7 +62,7 @@ public struct ImageRegistration {
             let outcome = try SyNRegistration(parameters: syn, progress: progress).run(images)
             synLevels = outcome.levels
             t2 = Date()
-            let inversion = FieldInversion(maximumIterations: syn.inversionIterations, tolerance: 1e-3)
+            let inversion = FieldInversion(maximumIterations: syn.inversionIterations, tolerance: 0.02, meanTolerance: 5e-4)
             let record = { (name: String, o: FieldInversion.Outcome) in
                 inversions.append(.init(field: name, iterations: o.iterations, maxResidualVoxels: Double(o.maximumResidual),
                                         meanResidualVoxels: Double(o.meanResidual)))

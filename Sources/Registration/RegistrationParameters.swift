@@ -74,7 +74,7 @@ public struct SyNParameters: Codable, Sendable {
 
     public init(levels: [ResolutionLevel], gradientStep: Double = 0.25, updateSigma: Double = 1.732, totalSigma: Double = 0.5,
                 radius: Int = 2, symmetric: Bool = true, convergenceWindow: Int = 10, convergenceThreshold: Double = 1e-5,
-                inversionIterations: Int = 40) {
+                inversionIterations: Int = 30) {
         self.levels = levels
         self.gradientStep = gradientStep
         self.updateSigma = updateSigma
