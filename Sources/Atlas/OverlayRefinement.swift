@@ -74,6 +74,9 @@ public struct OverlayRefinement {
         public var report: Report
         /// The refined transforms when the correction was kept, else nil.
         public var transforms: LabelTransferTransforms?
+        /// The refined transforms whether kept or not (nil when the registration did not run), for
+        /// comparisons.
+        public var candidate: LabelTransferTransforms?
     }
 
     public var parameters: Parameters
@@ -103,7 +106,7 @@ public struct OverlayRefinement {
         guard overlay.count >= p.minimumPoints, heldOut.count > 0 else {
             report.reason = "too few overlay points (\(overlay.count), at least \(p.minimumPoints) needed)"
             report.seconds = Date().timeIntervalSince(start)
-            return Outcome(report: report, transforms: nil)
+            return Outcome(report: report, transforms: nil, candidate: nil)
         }
 
         // Outline image and distance map in atlas space.
@@ -121,7 +124,7 @@ public struct OverlayRefinement {
         guard support.nonzeroCount > 0 else {
             report.reason = "no overlay point lands inside the atlas grid"
             report.seconds = Date().timeIntervalSince(start)
-            return Outcome(report: report, transforms: nil)
+            return Outcome(report: report, transforms: nil, candidate: nil)
         }
         let moving = try density.gaussianSmoothed(sigmaMM: p.sigmaMM)
         let mask = try BinaryMorphology.dilate(support, radius: p.neighbourhoodMM).converted(to: Float.self)
@@ -162,6 +165,6 @@ public struct OverlayRefinement {
         }
         report.seconds = Date().timeIntervalSince(start)
         progress?("overlay refinement " + report.reason)
-        return Outcome(report: report, transforms: report.applied ? refined : nil)
+        return Outcome(report: report, transforms: report.applied ? refined : nil, candidate: refined)
     }
 }
