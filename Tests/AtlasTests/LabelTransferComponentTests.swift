@@ -109,8 +109,8 @@ final class LabelTransferComponentTests: XCTestCase {
     }
 
     /// An overlay 3 mm off the atlas outlines, on a scan whose image is off by the same 3 mm while the
-    /// image transforms say "identity": the refinement must find the shift (chamfer well under a voxel)
-    /// and be kept. An overlay already on the outlines gains nothing and must be left alone.
+    /// image transforms say "identity": the refinement must find the shift (held-out points back within
+    /// the tolerance, the centre mapped within 1 mm) and be kept. An overlay already on the outlines gains nothing and must be left alone.
     func testRefinementFindsAShiftAndLeavesAGoodFitAlone() throws {
         let g = Geometry(size: SIMD3(48, 48, 40), spacing: SIMD3(2, 2, 2), origin: SIMD3(-48, -48, -40))
         let labels = blobLabels(on: g, shiftX: 0)
@@ -121,18 +121,22 @@ final class LabelTransferComponentTests: XCTestCase {
         let refinement = OverlayRefinement()
 
         let shifted = outline(shiftedLabels, rng: &rng)
-        let moved = try refinement.run(overlay: shifted, transforms: identity, atlasLabels: labels, template: template,
-                                       brain: intensity(shiftedLabels))
+        let moved = try refinement.run(overlay: shifted, overlayVoxelMM: 2, transforms: identity, atlasLabels: labels,
+                                       target: template, moving: intensity(shiftedLabels))
         let r = moved.report
         XCTAssertTrue(r.applied, r.reason)
-        XCTAssertGreaterThan(try XCTUnwrap(r.chamferImageOnlyMM), 1.0)
-        XCTAssertLessThan(try XCTUnwrap(r.chamferRefinedMM), 0.8)
+        // outline voxel centres sit up to 1 mm (half a voxel) from their border: the tolerance
+        XCTAssertEqual(try XCTUnwrap(r.toleranceMM), 1, accuracy: 1e-12)
+        XCTAssertGreaterThan(try XCTUnwrap(r.heldOutExcessImageOnlyMM), 0.2, r.reason)
+        XCTAssertLessThan(try XCTUnwrap(r.heldOutExcessRefinedMM), 0.3 * (try XCTUnwrap(r.heldOutExcessImageOnlyMM)), r.reason)
+        XCTAssertLessThan(try XCTUnwrap(r.chamferRefinedMM), try XCTUnwrap(r.chamferImageOnlyMM))
         let t = try XCTUnwrap(moved.transforms)
         // the centre of the blobs: scan point (3, 0, 0) is atlas point (0, 0, 0)
         XCTAssertLessThan(length(t.ontoNative.map(SIMD3(3, 0, 0)) - SIMD3(0, 0, 0)), 1)
 
         let aligned = outline(labels, rng: &rng)
-        let kept = try refinement.run(overlay: aligned, transforms: identity, atlasLabels: labels, template: template, brain: template)
+        let kept = try refinement.run(overlay: aligned, overlayVoxelMM: 2, transforms: identity, atlasLabels: labels,
+                                      target: template, moving: template)
         XCTAssertFalse(kept.report.applied, kept.report.reason)
         XCTAssertNil(kept.transforms)
     }
