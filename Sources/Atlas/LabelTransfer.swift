@@ -59,7 +59,7 @@ public struct LabelTransfer {
 
         progress?("registering the stripped scan to the atlas template")
         let images = try LabelTransferImages(atlas: atlas, scan: scan, stripped: stripped, stripper: parameters.stripper,
-                                            marginMM: parameters.cropMarginMM)
+                                            marginMM: parameters.cropMarginMM, name: name)
         let registration = try ImageRegistration(parameters: parameters.registration, label: parameters.presetName, progress: progress)
             .register(fixed: images.fixedCropped, moving: images.movingCropped)
         let grid = atlas.template.geometry

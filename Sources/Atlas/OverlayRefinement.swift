@@ -1,5 +1,6 @@
 import Foundation
 import ImageCore
+import Morphology
 import Registration
 
 /// Second registration for scans that come with a legacy ASPECTS outline overlay: after the image
@@ -43,6 +44,8 @@ public struct OverlayRefinement {
         /// failure only, since a correction towards the truth can cost a little image similarity where
         /// the image registration fitted noise.
         public var maximumNCCDrop = 0.05
+        /// The NCC is measured in the target's brain minus this outer shell (mm).
+        public var interiorMarginMM = 6.0
 
         public init() {}
     }
@@ -65,7 +68,7 @@ public struct OverlayRefinement {
         public var heldOutExcessImageOnlyMM: Double?
         public var heldOutExcessRefinedMM: Double?
         public var toleranceMM: Double?
-        /// Scan NCC with the registration target within the atlas brain, image registration only / refined.
+        /// Scan NCC with the registration target in the atlas brain's interior, image registration only / refined.
         public var nccImageOnly: Double?
         public var nccRefined: Double?
         /// Largest and mean length (mm) of the correction at the overlay points.
@@ -190,13 +193,17 @@ public struct OverlayRefinement {
         report.correctionMeanMM = shifts.isEmpty ? nil : shifts.reduce(0, +) / Double(shifts.count)
 
         // Image similarity and folding.
-        let region = atlasLabels.geometry == target.geometry ? target.data.map { $0 > 0 } : [Bool](repeating: true, count: target.voxelCount)
+        // Within the brain minus its outer `interiorMarginMM`: the edge of a stripped brain is its
+        // strongest feature and says how the two brains were cut out, not how they align.
+        let brain = target.map { $0 > 0 ? UInt8(1) : UInt8(0) }
+        let interior = try BinaryMorphology.erode(brain, radius: p.interiorMarginMM)
+        let region = (interior.nonzeroCount > 0 ? interior : brain).data.map { $0 != 0 }
         let outside = moving.data.min() ?? 0
         let imageOnly = transforms.ontoAtlas.resample(moving, onto: target.geometry, interpolation: .linear, outside: outside)
         let withRefinement = refined.ontoAtlas.resample(moving, onto: target.geometry, interpolation: .linear, outside: outside)
         report.nccImageOnly = QualityMeasures.correlation(target, imageOnly, region: region)
         report.nccRefined = QualityMeasures.correlation(target, withRefinement, region: region)
-        report.jacobianRefined = refined.warp.map { JacobianDeterminant.statistics($0.resampled(to: target.geometry), region: region) }
+        report.jacobianRefined = refined.warp.map { JacobianDeterminant.statistics($0.resampled(to: target.geometry), region: brain.data.map { $0 != 0 }) }
 
         guard let eb = report.heldOutExcessImageOnlyMM, let ea = report.heldOutExcessRefinedMM,
               let cb = report.heldOutChamferImageOnlyMM, let ca = report.heldOutChamferRefinedMM else {
