@@ -9,8 +9,9 @@ from an atlas built with `deepstroke atlas build` from the CT template in the da
   whole process (strip + register + refine + transfer + writing every output), plus its own breakdown
   from W/qa.json.
 - ANTs: in a separate process with ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS=N: ants.registration of our
-  stripped brain (W/brain.nii.gz, ANTs has no CT skull stripper) to the atlas template, affine + SyN
-  with CC radius 2 (the LNCC of DeepStroke), then the atlas labels pulled onto the scan grid with
+  stripped brain (W/brain.nii.gz, ANTs has no CT skull stripper), affine + SyN
+  with CC radius 2 (the LNCC of DeepStroke), to the same target (W/registration_target.nii.gz: the
+  template with skull stripped alike), then the atlas labels pulled onto the scan grid with
   genericLabel, within our brain mask. So the ANTs time excludes stripping and file writing.
 Both are scored against the patient's known labels (mean Dice of the 20 regions). Wall and CPU seconds
 and peak RSS are printed; wall times are inflated when the machine is shared (see the load line).
@@ -56,7 +57,7 @@ def ants_worker(args):
     import nibabel as nib
     work = pathlib.Path(args.work)
     t0 = time.perf_counter()
-    fixed = ants.image_read(str(pathlib.Path(args.atlas) / "template.nii.gz"))
+    fixed = ants.image_read(str(work / "registration_target.nii.gz"))
     moving = ants.image_read(str(work / "brain.nii.gz"))
     ct = ants.image_read(args.ct)
     labels = ants.image_read(str(pathlib.Path(args.atlas) / "labels.nii.gz"), pixeltype="float")

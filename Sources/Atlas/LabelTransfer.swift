@@ -111,7 +111,8 @@ public struct LabelTransfer {
             timing: .init(stripSeconds: t1.timeIntervalSince(t0), registrationSeconds: t2.timeIntervalSince(t1),
                           refinementSeconds: t3.timeIntervalSince(t2), transferSeconds: t4.timeIntervalSince(t3),
                           totalSeconds: t4.timeIntervalSince(t0)))
-        return LabelTransferResult(labels: labels, brain: stripped.brain, brainMask: stripped.mask, registeredScan: registered,
+        return LabelTransferResult(labels: labels, brain: stripped.brain, brainMask: stripped.mask,
+                                   registrationTarget: images.fixed, registeredScan: registered,
                                    registeredLabels: registeredLabels, transforms: transforms, imageOnlyTransforms: imageOnly,
                                    imageOnlyLabels: imageOnlyLabels, report: report)
     }

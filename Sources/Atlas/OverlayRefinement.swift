@@ -138,20 +138,20 @@ public struct OverlayRefinement {
         // registration puts a scan point) -> z + v(z).
         let coarse = outlines.geometry.resampled(spacing: SIMD3(repeating: p.gridSpacingMM))
         var field = Volume<Float>(geometry: coarse, components: 3)
+        let toIndex = coarse.inverseAffineLPS
         let smoothing = try SeparableFilter.gaussian(sigmaMM: SIMD3(repeating: p.regularisationMM), spacing: coarse.spacing)
         // A lone point's smoothed weight at its own voxel: supportPoints of them make a full pull.
         var probe = Volume<Float>(geometry: coarse)
         probe[coarse.size.x / 2, coarse.size.y / 2, coarse.size.z / 2] = 1
         let floorWeight = Float(p.supportPoints) * (smoothing.apply(to: probe).data.max() ?? 1)
         for _ in 0..<p.iterations {
-            let fieldChain = TransformChain([.field(try DisplacementField(worldVolume: field))])
             var pulls = Volume<Float>(geometry: coarse, components: 3)
             var weights = Volume<Float>(geometry: coarse)
             for z in trainingAtlas {
-                let moved = fieldChain.map(z)
+                let moved = z + Self.sample(field, toIndex, at: z)
                 guard let near = outlines.nearestOutline(moved) else { continue }
                 let pull = near.direction * Swift.max(0, near.distance - tolerance)
-                Self.splat(moved, value: pull, weights: &weights, values: &pulls)
+                Self.splat(moved, toIndex, value: pull, weights: &weights, values: &pulls)
             }
             let num = smoothing.apply(to: pulls), den = smoothing.apply(to: weights)
             let n = coarse.voxelCount
@@ -161,13 +161,14 @@ public struct OverlayRefinement {
                 for c in 0..<3 { update.data[c * n + q] = num.data[c * n + q] / w }
             }
             // v <- v + update(z + v(z)): the points move on from where they are.
-            let updateChain = TransformChain([.field(try DisplacementField(worldVolume: update))])
+            var next = field
             for k in 0..<coarse.size.z { for j in 0..<coarse.size.y { for i in 0..<coarse.size.x {
                 let z = coarse.worldLPS(SIMD3(Double(i), Double(j), Double(k)))
                 let v = SIMD3(Double(field[i, j, k, component: 0]), Double(field[i, j, k, component: 1]), Double(field[i, j, k, component: 2]))
-                let u = updateChain.map(z + v) - (z + v)
-                for c in 0..<3 { field[i, j, k, component: c] = Float(v[c] + u[c]) }
+                let u = Self.sample(update, toIndex, at: z + v)
+                for c in 0..<3 { next[i, j, k, component: c] = Float(v[c] + u[c]) }
             } } }
+            field = next
         }
 
         // The correction on the atlas grid, its inverse, and the refined transforms.
@@ -229,10 +230,24 @@ public struct OverlayRefinement {
         return Outcome(report: report, transforms: report.applied ? refined : nil, candidate: refined)
     }
 
+    /// A 3-component (world mm) field at a world point, trilinear, edge values beyond the grid.
+    static func sample(_ field: Volume<Float>, _ toIndex: Matrix4, at p: SIMD3<Double>) -> SIMD3<Double> {
+        let x = toIndex.apply(p)
+        let n = field.voxelCount
+        return field.data.withUnsafeBufferPointer { b -> SIMD3<Double> in
+            var out = SIMD3<Double>.zero
+            for c in 0..<3 {
+                let s = GridSampler(UnsafeBufferPointer(rebasing: b[(c * n)..<((c + 1) * n)]), size: field.size)
+                out[c] = Double(s.linear(x.x, x.y, x.z))
+            }
+            return out
+        }
+    }
+
     /// Adds `value` (a vector) and weight 1 at point `p` to the 8 surrounding voxels, trilinearly.
-    static func splat(_ p: SIMD3<Double>, value: SIMD3<Double>, weights: inout Volume<Float>, values: inout Volume<Float>) {
+    static func splat(_ p: SIMD3<Double>, _ toIndex: Matrix4, value: SIMD3<Double>, weights: inout Volume<Float>, values: inout Volume<Float>) {
         let g = weights.geometry
-        let x = g.inverseAffineLPS.apply(p)
+        let x = toIndex.apply(p)
         let f = SIMD3<Double>(x.x.rounded(.down), x.y.rounded(.down), x.z.rounded(.down))
         let t = x - f
         let s = g.size

@@ -46,6 +46,13 @@ def case():
     return dict(tmp=tmp, atlas=atlas, patient=patient, work=work, out=out)
 
 
+def affine_as_mat(work):
+    """Our ITK text affine read by ITK (through antspyx) and rewritten as .mat: antspyx only inverts .mat files."""
+    mat = work / "affine_from_text.mat"
+    ants.write_transform(ants.read_transform(str(work / "transform_0GenericAffine.txt")), str(mat))
+    return str(mat)
+
+
 def dice(a, b):
     return [2 * np.sum((a == l) & (b == l)) / max(1, np.sum(a == l) + np.sum(b == l)) for l in range(1, 21)]
 
@@ -58,6 +65,7 @@ def test_labels_match_truth(case):
     assert labels.shape == truth.shape
     assert np.all(np.isin(np.unique(labels), np.arange(21)))
     d = dice(labels, truth)
+    print(f"label CLI (default preset, 2 mm, seed 3): mean Dice vs truth {np.mean(d):.4f}")
     assert np.mean(d) > 0.85, d
     mask = np.asarray(nib.load(case["work"] / "brain_mask.nii.gz").dataobj)
     assert not np.any((labels > 0) & (mask == 0)), "labels outside the brain mask"
@@ -69,16 +77,17 @@ def test_ants_replays_the_inverse_transforms(case):
     ct = ants.image_read(str(case["patient"] / "ct.nii.gz"))
     atlas_labels = ants.image_read(str(case["atlas"] / "labels.nii.gz"), pixeltype="float")
     pulled = ants.apply_transforms(fixed=ct, moving=atlas_labels,
-                                   transformlist=[str(w / "transform_0GenericAffine.txt"), str(w / "transform_1InverseWarp.nii.gz")],
+                                   transformlist=[affine_as_mat(w), str(w / "transform_1InverseWarp.nii.gz")],
                                    whichtoinvert=[True, False], interpolator="genericLabel")
     mask = np.asarray(nib.load(w / "brain_mask.nii.gz").dataobj) > 0
     ref = np.where(mask, np.rint(pulled.numpy()).astype(int), 0)
     ours = np.asarray(nib.load(case["out"]).dataobj).astype(int)
     inside = mask & ((ref > 0) | (ours > 0))
     agreement = np.mean(ref[inside] == ours[inside])
-    # genericLabel (Gaussian-weighted) and our trilinear vote differ only at a few border voxels
-    assert agreement > 0.97, agreement
-    assert np.mean(dice(ours, ref)) > 0.95
+    print(f"ANTs genericLabel replay: voxel agreement {agreement:.4f}, mean Dice {np.mean(dice(ours, ref)):.4f}")
+    # genericLabel and our trilinear vote may differ only at a few border voxels
+    assert agreement > 0.99, agreement
+    assert np.mean(dice(ours, ref)) > 0.98
 
 
 def test_ants_replays_the_forward_transforms(case):
@@ -92,6 +101,7 @@ def test_ants_replays_the_forward_transforms(case):
     ours = np.asarray(nib.load(w / "registered.nii.gz").dataobj)
     inside = fixed.numpy() > 0
     r = np.corrcoef(pulled[inside], ours[inside])[0, 1]
+    print(f"ANTs linear replay of the forward chain: r {r:.5f}, median |diff| {np.median(np.abs(pulled[inside] - ours[inside])):.4f} HU")
     assert r > 0.99, r
     assert np.median(np.abs(pulled[inside] - ours[inside])) < 0.5
 
@@ -109,7 +119,7 @@ def test_aggregate_against_ants_point_mapping(case):
     lps = ras * np.array([-1, -1, 1])
     pts = pd.DataFrame({"x": lps[:, 0], "y": lps[:, 1], "z": lps[:, 2]})
     # points go the opposite way of images: scan -> atlas is [affine^-1, inverse warp]
-    mapped = ants.apply_transforms_to_points(3, pts, [str(w / "transform_0GenericAffine.txt"), str(w / "transform_1InverseWarp.nii.gz")],
+    mapped = ants.apply_transforms_to_points(3, pts, [affine_as_mat(w), str(w / "transform_1InverseWarp.nii.gz")],
                                              whichtoinvert=[True, False]).to_numpy()
     ras_atlas = mapped * np.array([-1, -1, 1])
     x = nib.affines.apply_affine(np.linalg.inv(mean.affine), ras_atlas)
@@ -124,6 +134,7 @@ def test_aggregate_against_ants_point_mapping(case):
         np.add.at(expect, tuple(v[ok].T), wgt[ok])
     expect = np.minimum(expect, 1)
     got = np.asarray(mean.dataobj)
+    print(f"aggregate vs ANTs points + numpy splat: max |diff| {np.abs(got - expect).max():.2e}")
     assert np.abs(got - expect).max() < 2e-3
     assert got.sum() > 0.5 * len(ijk)
 
