@@ -21,6 +21,8 @@ public struct LabelTransfer {
         public var presetName: String?
         public var stripper = SkullStripper.Parameters()
         public var refinement = OverlayRefinement.Parameters()
+        /// Margin (mm) around the brains when the images are cropped for the registration.
+        public var cropMarginMM = 12.0
 
         public init(preset: RegistrationPreset = .default) {
             registration = preset.parameters
@@ -56,16 +58,22 @@ public struct LabelTransfer {
         let t1 = Date()
 
         progress?("registering the stripped scan to the atlas template")
+        let images = try LabelTransferImages(atlas: atlas, scan: scan, stripped: stripped, stripper: parameters.stripper,
+                                            marginMM: parameters.cropMarginMM, name: name)
         let registration = try ImageRegistration(parameters: parameters.registration, label: parameters.presetName, progress: progress)
-            .register(fixed: atlas.template, moving: stripped.brain)
-        let imageOnly = LabelTransferTransforms(registration)
+            .register(fixed: images.fixedCropped, moving: images.movingCropped)
+        let grid = atlas.template.geometry
+        let imageOnly = LabelTransferTransforms(affine: registration.affine, warp: registration.forwardWarp?.resampled(to: grid),
+                                                inverseWarp: registration.inverseWarp?.resampled(to: grid))
         let t2 = Date()
 
         var refinement: OverlayRefinement.Outcome? = nil
         if let o = overlay {
+            let axis = SkullStripper.headFootAxis(o.geometry)
+            let inPlane = (0..<3).filter { $0 != axis }.map { o.geometry.spacing[$0] }.max()!
             refinement = try OverlayRefinement(parameters: parameters.refinement, progress: progress)
-                .run(overlay: OverlayPointCloud(mask: o), transforms: imageOnly, atlasLabels: atlas.labels,
-                     template: atlas.template, brain: stripped.brain)
+                .run(overlay: OverlayPointCloud(mask: o), overlayVoxelMM: inPlane, transforms: imageOnly,
+                     atlasLabels: atlas.labels, target: images.fixed, moving: images.moving)
         }
         let transforms = refinement?.transforms ?? imageOnly
         let t3 = Date()
@@ -75,28 +83,23 @@ public struct LabelTransfer {
         let imageOnlyLabels = refinement == nil ? nil
             : (refinement?.transforms == nil ? labels : try Self.nativeLabels(atlas.labels, transforms: imageOnly, brainMask: stripped.mask))
         let outside = stripped.brain.data.min() ?? 0
-        let registered = refinement?.transforms == nil ? registration.warped
-            : try transforms.ontoAtlas.resample(stripped.brain, onto: atlas.template.geometry, interpolation: .linear, outside: outside)
-        let atlasMask = try transforms.ontoAtlas.resample(stripped.mask.converted(to: Float.self), onto: atlas.template.geometry,
-                                                      interpolation: .linear, outside: 0)
+        let registered = try transforms.ontoAtlas.resample(stripped.brain, onto: grid, interpolation: .linear, outside: outside)
+        let atlasMask = try transforms.ontoAtlas.resample(stripped.mask.converted(to: Float.self), onto: grid, interpolation: .linear, outside: 0)
         var registeredLabels = atlas.labels
         for q in 0..<registeredLabels.data.count where atlasMask.data[q] < 0.5 { registeredLabels.data[q] = 0 }
 
-        // QA of the final transforms.
-        let region = atlas.template.data.map { $0 > 0 }
+        // QA of the final transforms, on the whole atlas grid, within the target's brain.
+        let region = images.fixed.data.map { $0 > 0 }
         let q = registration.report.quality
-        var jacobian = q.jacobian, consistency = q.inverseConsistency
-        if refinement?.transforms != nil, let w = transforms.warp, let iw = transforms.inverseWarp {
-            let fw = w.resampled(to: atlas.template.geometry), iv = iw.resampled(to: atlas.template.geometry)
-            jacobian = JacobianDeterminant.statistics(fw, region: region)
-            consistency = QualityMeasures.inverseConsistency(forward: fw, inverse: iv, region: region)
-        } else if let w = transforms.warp {
-            jacobian = JacobianDeterminant.statistics(w.resampled(to: atlas.template.geometry), region: region)
+        let jacobian = transforms.warp.map { JacobianDeterminant.statistics($0, region: region) }
+        let consistency = transforms.warp.flatMap { w in transforms.inverseWarp.map { QualityMeasures.inverseConsistency(forward: w, inverse: $0, region: region) } }
+        let movingOnAtlas = { (t: LabelTransferTransforms) throws -> Volume<Float> in
+            try t.ontoAtlas.resample(images.moving, onto: grid, interpolation: .linear, outside: images.moving.data.min() ?? 0)
         }
+        let nccImageOnly = QualityMeasures.correlation(images.fixed, try movingOnAtlas(imageOnly), region: region)
         let similarity = LabelTransferReport.Similarity(
-            identity: q.nccIdentity, affine: q.nccAffine,
-            imageRegistration: QualityMeasures.correlation(atlas.template, registration.warped, region: region),
-            final: QualityMeasures.correlation(atlas.template, registered, region: region))
+            identity: q.nccIdentity, affine: q.nccAffine, imageRegistration: nccImageOnly,
+            final: refinement?.transforms == nil ? nccImageOnly : QualityMeasures.correlation(images.fixed, try movingOnAtlas(transforms), region: region))
         let (regions, hemispheres) = LabelTransferReport.volumes(native: labels, atlas: atlas.labels)
         let t4 = Date()
         let report = LabelTransferReport(
@@ -108,7 +111,8 @@ public struct LabelTransfer {
             timing: .init(stripSeconds: t1.timeIntervalSince(t0), registrationSeconds: t2.timeIntervalSince(t1),
                           refinementSeconds: t3.timeIntervalSince(t2), transferSeconds: t4.timeIntervalSince(t3),
                           totalSeconds: t4.timeIntervalSince(t0)))
-        return LabelTransferResult(labels: labels, brain: stripped.brain, brainMask: stripped.mask, registeredScan: registered,
+        return LabelTransferResult(labels: labels, brain: stripped.brain, brainMask: stripped.mask,
+                                   registrationTarget: images.fixed, registeredScan: registered,
                                    registeredLabels: registeredLabels, transforms: transforms, imageOnlyTransforms: imageOnly,
                                    imageOnlyLabels: imageOnlyLabels, report: report)
     }

@@ -6,6 +6,7 @@ import NIfTI
 ///
 ///     brain.nii.gz, brain_mask.nii.gz          stripped scan and mask (scan grid)
 ///     registered.nii.gz                        stripped scan on the atlas grid
+///     registration_target.nii.gz               what it was registered to (atlas grid)
 ///     registered_labels.nii.gz (+ .json)       atlas labels within the registered brain (atlas grid)
 ///     labels_image_only.nii.gz (+ .json)       with an overlay: the labels without the refinement
 ///     transform_0GenericAffine.txt, transform_1Warp.nii.gz, transform_1InverseWarp.nii.gz
@@ -35,6 +36,7 @@ public enum LabelTransferOutput {
                 ("brain.nii.gz", { try NIfTIFile.write(result.brain, to: dir.appendingPathComponent("brain.nii.gz")) }),
                 ("brain_mask.nii.gz", { try NIfTIFile.write(result.brainMask, to: dir.appendingPathComponent("brain_mask.nii.gz")) }),
                 ("registered.nii.gz", { try NIfTIFile.write(result.registeredScan, to: dir.appendingPathComponent("registered.nii.gz")) }),
+                ("registration_target.nii.gz", { try NIfTIFile.write(result.registrationTarget, to: dir.appendingPathComponent("registration_target.nii.gz")) }),
             ]
             for (name, body) in files {
                 let u = dir.appendingPathComponent(name)

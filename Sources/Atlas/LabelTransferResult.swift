@@ -7,6 +7,9 @@ public struct LabelTransferResult: Sendable {
     /// The stripped scan (HU clamped to the tissue window, 0 outside) and its mask, on the scan's grid.
     public var brain: Volume<Float>
     public var brainMask: Volume<UInt8>
+    /// The image the scan was registered to (atlas grid): the atlas template with skull stripped like
+    /// the scan, or `template.nii.gz` (see `LabelTransferImages`).
+    public var registrationTarget: Volume<Float>
     /// The stripped scan resampled onto the atlas grid through the final transforms.
     public var registeredScan: Volume<Float>
     /// The atlas labels within the registered brain mask, on the atlas grid.

@@ -105,20 +105,29 @@ public struct SyntheticPatient: Sendable {
         let size = SIMD3<Int>((0..<3).map { Int(((hi[$0] - lo[$0]) / spacing[$0]).rounded(.up)) + 1 })
         let native = Geometry(size: size, spacing: spacing, origin: lo)
 
-        // 3. the smooth deformation: Gaussian-filtered white noise on a coarse grid, scaled to its maximum
+        // 3. the smooth deformation: Gaussian-filtered white noise on a coarse grid, scaled so its longest
+        //    displacement within the head is the maximum asked for. The noise grid extends 3 sigma
+        //    beyond the field of view, so the filter's border (where fewer samples average and the field
+        //    grows) lies outside it and the deformation is statistically the same everywhere in the head.
         let coarseSpacing = Swift.max(spacing.max(), p.deformationSigmaMM / 4)
-        let coarseSize = SIMD3<Int>((0..<3).map { Int(((hi[$0] - lo[$0]) / coarseSpacing).rounded(.up)) + 1 })
-        let coarse = Geometry(size: coarseSize, spacing: SIMD3(repeating: coarseSpacing), origin: lo)
+        let border = 3 * p.deformationSigmaMM
+        let coarseSize = SIMD3<Int>((0..<3).map { Int(((hi[$0] - lo[$0] + 2 * border) / coarseSpacing).rounded(.up)) + 1 })
+        let coarse = Geometry(size: coarseSize, spacing: SIMD3(repeating: coarseSpacing), origin: lo - border)
         var noise = Volume<Float>(geometry: coarse, components: 3)
         for q in 0..<noise.data.count { noise.data[q] = Float(rng.gaussian()) }
         var smooth = try SeparableFilter.gaussian(sigmaMM: SIMD3(repeating: p.deformationSigmaMM), spacing: coarse.spacing)
             .apply(to: noise)
         let n = coarse.voxelCount
         var longest: Float = 0
-        for q in 0..<n {
+        let headBox = (lo + pad, hi - pad)
+        for k in 0..<coarseSize.z { for j in 0..<coarseSize.y { for i in 0..<coarseSize.x {
+            let x = coarse.worldLPS(SIMD3(Double(i), Double(j), Double(k)))
+            guard x.x >= headBox.0.x, x.y >= headBox.0.y, x.z >= headBox.0.z,
+                  x.x <= headBox.1.x, x.y <= headBox.1.y, x.z <= headBox.1.z else { continue }
+            let q = coarse.size.x * (coarse.size.y * k + j) + i
             let v = SIMD3(smooth.data[q], smooth.data[n + q], smooth.data[2 * n + q])
             longest = Swift.max(longest, (v * v).sum().squareRoot())
-        }
+        } } }
         let factor = longest > 0 ? Float(p.maximumDisplacementMM) / longest : 0
         for q in 0..<smooth.data.count { smooth.data[q] *= factor }
         let deformation = try DisplacementField(worldVolume: smooth).resampled(to: native)
@@ -157,7 +166,7 @@ public struct SyntheticPatient: Sendable {
 
     /// The template with the exact-zero (or below -500 HU) background connected to the grid border set
     /// to `airHU`: the public template stores air as 0, which no scanner does.
-    static func withAir(_ head: Volume<Float>, airHU: Float) -> Volume<Float> {
+    public static func withAir(_ head: Volume<Float>, airHU: Float) -> Volume<Float> {
         let candidates = head.map { ($0 == 0 || $0 < -500) ? UInt8(1) : UInt8(0) }
         let components = ConnectedComponents(candidates, connectivity: .six)
         let s = head.size

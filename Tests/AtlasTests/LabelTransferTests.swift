@@ -32,16 +32,14 @@ final class LabelTransferTests: XCTestCase {
         let truth = try patient.labels.resampled(to: ct.geometry, interpolation: .nearest)
         XCTAssertEqual(overlay.nonzeroCount, patient.overlay.nonzeroCount)
 
-        var parameters = LabelTransfer.Parameters(preset: .fast)
-        parameters.refinement = OverlayRefinement.Parameters()
-        let result = try LabelTransfer(parameters: parameters).run(scan: ct, atlas: atlas, overlay: overlay, name: "synthetic")
+        let result = try LabelTransfer(parameters: .init(preset: .default)).run(scan: ct, atlas: atlas, overlay: overlay, name: "synthetic")
         let imageOnly = try XCTUnwrap(result.imageOnlyLabels)
         let diceImage = LabelTransferFixture.dice(imageOnly, truth)
         let diceFinal = LabelTransferFixture.dice(result.labels, truth)
         let meanImage = LabelTransferFixture.meanDice(imageOnly, truth)
         let meanFinal = LabelTransferFixture.meanDice(result.labels, truth)
         let refinement = try XCTUnwrap(result.report.refinement)
-        print(String(format: "label transfer (fast preset, 2 mm): mean Dice image registration only %.4f, with overlay refinement %.4f (%@); %.1f s",
+        print(String(format: "label transfer (default preset, 2 mm): mean Dice image registration only %.4f, with overlay refinement %.4f (%@); %.1f s",
                      meanImage, meanFinal, refinement.reason, result.report.timing.totalSeconds))
         print("  image only: " + LabelTransferFixture.describe(diceImage))
         print("  refined:    " + LabelTransferFixture.describe(diceFinal))
