@@ -42,7 +42,7 @@ let package = Package(
         // AVX2 + FMA code generation for the engine's SIMD loops (8-float vectors in one register).
         .target(name: "NeuralEngine", dependencies: ["CDNNL", "ImageCore"],
                 swiftSettings: settings + [.unsafeFlags(["-target-cpu", "haswell"])]),
-        module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI"]),
+        module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI", "Morphology"]),
         module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering", "ASPECTS"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",

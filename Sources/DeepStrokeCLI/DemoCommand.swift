@@ -35,9 +35,13 @@ struct DemoCommand: ParsableCommand {
         let dicomdir = try patient.writeStudy(templateDirectory: template, atlas: atlas, to: study)
         print("synthetic patient: \(patient.lesionDescription) hypodense by \(patient.depthHU) HU (expected ASPECTS right \(patient.expectedScore.right), left \(patient.expectedScore.left))")
         print("DICOMDIR study: \(dicomdir.path)")
-        let outcome = try RunCommand.execute(input: dicomdir, output: out.appendingPathComponent("result"), method: .atlas,
+        // Both methods when the bundled U-Net is there (a checkout), the atlas alone otherwise.
+        let method: EndToEndRun.Method = BundledModel.directory == nil ? .atlas : .both
+        let outcome = try RunCommand.execute(input: dicomdir, output: out.appendingPathComponent("result"), method: method,
                                              atlas: DefaultAtlas.directory.path, model: nil, preset: p, secondaryCapture: true)
         RunCommand.printOutcome(outcome)
-        print("open \(outcome.methods[0].folder.appendingPathComponent("report.html").path) in a browser")
+        for r in outcome.methods {
+            print("open \(r.folder.appendingPathComponent("report.html").path) in a browser (\(r.method))")
+        }
     }
 }

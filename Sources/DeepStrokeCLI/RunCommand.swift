@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Atlas folder (default: built from the CT template on first use, then cached).")
     var atlas: String?
 
-    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json).")
+    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json); default: the bundled model trained on synthetic data (DEEPSTROKE_MODEL or models/aspects-unet-synthetic).")
     var model: String?
 
     @Option(help: "Registration preset of the atlas method: fast, default or aggressive.")
@@ -56,7 +56,14 @@ struct RunCommand: ParsableCommand {
             let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
             return AtlasRegistrationLabeler(atlas: a, preset: preset)
         }
-        let segmenter: (() throws -> ScanSegmenter)? = model.map { m in { try ModelFolderSegmenter(directory: URL(fileURLWithPath: m)) } }
+        var segmenter: (() throws -> ScanSegmenter)? = nil
+        if method != .atlas {
+            guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.directory else {
+                throw ValidationError("--method \(method.rawValue) needs a U-Net: pass --model MODEL_DIR (the bundled \(BundledModel.relativePath) was not found; set DEEPSTROKE_MODEL)")
+            }
+            if model == nil { print("U-Net model: \(folder.path) (bundled, trained on synthetic data)") }
+            segmenter = { try UNetScanSegmenter(directory: folder) }
+        }
         let t0 = Date()
         let outcome = try EndToEndRun(options: o, atlasLabeler: labeler, segmenter: segmenter, log: log).run(input: input, output: output)
         print(String(format: "total %.1f s", Date().timeIntervalSince(t0)))

@@ -21,6 +21,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Start from this model folder's weights (and its preprocessing).") var model: String?
     @Option(help: "Network input size (voxels per axis).") var inputSize: Int?
     @Option(help: "HU window low,high mapped to [0, 1].") var window: String?
+    @Option(help: "Crop every scan to the head (largest region above -300 HU) plus this margin in mm before it reaches the network, in training and in inference.")
+    var headCropMargin: Double?
     @Option(help: "Epochs (overrides the options file).") var epochs: Int?
     @Option(help: "Batch size.") var batchSize: Int?
     @Option(help: "Learning rate.") var lr: Float?
@@ -46,6 +48,7 @@ struct TrainCommand: ParsableCommand {
             folder = try ModelFolder.initialize(config: cfg, seed: opts.seed)
         }
         if let n = inputSize { folder.preprocessing.inputSize = [n, n, n] }
+        if let m = headCropMargin { folder.preprocessing.headCrop = HeadCrop(marginMM: m) }
         if let w = window {
             let v = w.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard v.count == 2 else { throw ValidationError("--window needs low,high") }

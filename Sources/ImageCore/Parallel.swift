@@ -5,14 +5,27 @@ import Foundation
 /// `--threads` lowers it (for example to compare with a reference tool run on the same number of threads).
 public enum Parallelism {
     nonisolated(unsafe) private static var configured: Int? = nil
+    /// Guards `configured`: the dataset builder lowers the count while other threads read it.
+    private static let lock = NSLock()
+    /// Read once: the environment does not change under a running process, and reading it on every
+    /// parallel loop would cost a dictionary build each time.
+    private static let defaultCount: Int = {
+        if let env = ProcessInfo.processInfo.environment["DEEPSTROKE_THREADS"], let n = Int(env), n > 0 { return n }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }()
 
     public static var threadCount: Int {
         get {
-            if let c = configured { return c }
-            if let env = ProcessInfo.processInfo.environment["DEEPSTROKE_THREADS"], let n = Int(env), n > 0 { return n }
-            return ProcessInfo.processInfo.activeProcessorCount
+            lock.lock()
+            let c = configured
+            lock.unlock()
+            return c ?? defaultCount
         }
-        set { configured = max(1, newValue) }
+        set {
+            lock.lock()
+            configured = max(1, newValue)
+            lock.unlock()
+        }
     }
 }
 

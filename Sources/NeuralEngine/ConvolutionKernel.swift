@@ -291,7 +291,9 @@ final class ConvolutionKernel {
             (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_DIFF_WEIGHTS, ps.weights, dw.raw)]
         if hasBias { args.append((DNNL_ARG_DIFF_BIAS, p.bias, db.raw)) }
         try DNNL.execute(ps.primitive, args, work: flops(x))
-        withExtendedLifetime((keepSrc, keepDst)) {}
+        // oneDNN wrote into dw and db through raw pointers; without this the optimiser may free db (whose
+        // last Swift use can be building `args`) before the primitive writes the bias gradient into it.
+        withExtendedLifetime((keepSrc, keepDst, dw, db)) {}
         if let reorder = ps.weightsReorder {
             let user = AlignedBuffer(bytes: weightGrad.count * 4)
             try DNNL.execute(reorder, [(DNNL_ARG_FROM, ps.weights, dw.raw), (DNNL_ARG_TO, p.userWeights, user.raw)],

@@ -24,10 +24,10 @@ enum DNNL {
         return s!
     }()
 
-    private typealias SetThreads = @convention(c) (Int32) -> Void
+    typealias SetThreads = @convention(c) (Int32) -> Void
     /// `omp_set_num_threads` of the OpenMP runtime oneDNN was built against, looked up at run time so
     /// the package needs no OpenMP headers. The setting is per calling thread, hence applied per call.
-    private static let ompSetNumThreads: SetThreads? = {
+    static let ompSetNumThreads: SetThreads? = {
         guard let handle = dlopen(nil, RTLD_NOW), let sym = dlsym(handle, "omp_set_num_threads") else { return nil }
         return unsafeBitCast(sym, to: SetThreads.self)
     }()
@@ -74,7 +74,9 @@ enum DNNL {
             mems.append(m)
             execArgs.append(dnnl_exec_arg_t(arg: arg, memory: m))
         }
-        ompSetNumThreads?(Int32(work < serialWork ? 1 : Parallelism.threadCount))
+        // Never more threads than the primitive was created for: oneDNN sizes a primitive's work split
+        // and scratchpad from the OpenMP thread count at creation.
+        ompSetNumThreads?(Int32(work < serialWork ? 1 : prim.threads))
         try check(dnnl_primitive_execute(prim.primitive, stream, Int32(execArgs.count), execArgs), "execute \(prim.name)")
         try check(dnnl_stream_wait(stream), "stream wait")
     }
@@ -92,10 +94,13 @@ final class Primitive {
     let pd: dnnl_primitive_desc_t
     let primitive: dnnl_primitive_t
     let name: String
+    /// OpenMP threads in force when the primitive was created (the most it may run with).
+    let threads = Swift.max(1, Parallelism.threadCount)
 
     /// Builds a primitive from an operation descriptor (`opDesc` points at a oneDNN *_desc_t).
     init(_ name: String, opDesc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil,
          hint: Primitive? = nil) throws {
+        DNNL.ompSetNumThreads?(Int32(threads))
         var pd: dnnl_primitive_desc_t?
         try DNNL.check(dnnl_primitive_desc_create(&pd, opDesc, attr, DNNL.engine, hint?.pd),
                        "\(name): no implementation for this shape")
@@ -109,6 +114,7 @@ final class Primitive {
 
     /// A reorder between two layouts of the same float32 tensor.
     init(reorderFrom src: dnnl_memory_desc_t, to dst: dnnl_memory_desc_t) throws {
+        DNNL.ompSetNumThreads?(Int32(threads))
         var s = src, d = dst
         var pd: dnnl_primitive_desc_t?
         try DNNL.check(dnnl_reorder_primitive_desc_create(&pd, &s, DNNL.engine, &d, DNNL.engine, nil), "reorder")

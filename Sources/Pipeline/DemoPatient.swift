@@ -31,7 +31,8 @@ public struct DemoPatient {
     /// Makes the CT in HU on the template grid.
     public func volume(templateDirectory: URL, atlas: Atlas) throws -> Volume<Float> {
         let url = templateDirectory.appendingPathComponent(TemplateAnatomy.FileName.templateWithSkull)
-        var ct = try NIfTIFile.readVolume(url, as: Float.self)
+        // The public template stores the air around the head as 0 HU, which no scanner does.
+        var ct = SyntheticPatient.withAir(try NIfTIFile.readVolume(url, as: Float.self), airHU: -1000)
         guard ct.geometry.isClose(to: atlas.labels.geometry, tolerance: 1e-3) else {
             throw PipelineError.input(path: url.path, problem: "is not on the atlas grid; the demo needs the atlas built from this template")
         }

@@ -26,8 +26,6 @@ public struct ImageRegistration {
     public func register(fixed: Volume<Float>, moving: Volume<Float>, fixedMask: Volume<Float>? = nil) throws -> RegistrationResult {
         let t0 = Date()
         try parameters.validate()
-        // Pin the thread count for the run (reading the environment on every parallel loop is not free).
-        Parallelism.threadCount = Parallelism.threadCount
         try InputValidation.check(fixed, "fixed image")
         try InputValidation.check(moving, "moving image")
         let mask = try fixedMask.map { try InputValidation.checkMask($0, on: fixed.geometry, "fixed mask") }

@@ -30,6 +30,22 @@ public struct AugmentationOptions: Codable, Equatable, Sendable {
         case enabled, flipProbability = "flip_probability", rotationDegrees = "rotation_degrees", scale, translation
         case elastic, intensityScale = "intensity_scale", intensityShift = "intensity_shift", gamma, noise
     }
+
+    /// Keys left out of an options file keep their defaults, as in `TrainingOptions`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AugmentationOptions()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        flipProbability = try c.decodeIfPresent(Double.self, forKey: .flipProbability) ?? d.flipProbability
+        rotationDegrees = try c.decodeIfPresent(Double.self, forKey: .rotationDegrees) ?? d.rotationDegrees
+        scale = try c.decodeIfPresent(Double.self, forKey: .scale) ?? d.scale
+        translation = try c.decodeIfPresent(Double.self, forKey: .translation) ?? d.translation
+        elastic = try c.decodeIfPresent(Double.self, forKey: .elastic) ?? d.elastic
+        intensityScale = try c.decodeIfPresent(Float.self, forKey: .intensityScale) ?? d.intensityScale
+        intensityShift = try c.decodeIfPresent(Float.self, forKey: .intensityShift) ?? d.intensityShift
+        gamma = try c.decodeIfPresent(Float.self, forKey: .gamma) ?? d.gamma
+        noise = try c.decodeIfPresent(Float.self, forKey: .noise) ?? d.noise
+    }
 }
 
 /// One training example already in the scan's own voxel grid: normalised intensities and labels.

@@ -4,7 +4,9 @@ import ImageCore
 /// What a model expects of its input, stored as `preprocessing.json` in the model folder so that
 /// training and inference prepare scans identically.
 ///
-/// Intensities: HU are clipped to `window` and mapped linearly to [0, 1]. Geometry: with
+/// Intensities: HU are clipped to `window` and mapped linearly to [0, 1]. Geometry: every scan is first
+/// brought to LPS voxel order (`AxisReorientation`, no resampling) and, with `headCrop`, cut to the
+/// head's box; then, with
 /// `spacing == nil` the scan's whole box is resampled to `inputSize` voxels (fixed size); with a
 /// spacing the scan is resampled to it and the network runs on `inputSize` patches by sliding
 /// window.
@@ -20,15 +22,23 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// Label map applied when a scan is mirrored left-right (index = label, value = mirrored label);
     /// nil means labels carry no side (identity).
     public var mirroredLabels: [Int]? = nil
+    /// When set, scans are cropped to the head (`HeadCrop`) before anything else, in training and in
+    /// inference; nil uses the scan's whole grid.
+    public var headCrop: HeadCrop? = nil
 
     public init(inputSize: [Int] = [128, 128, 128], window: [Float] = [-20, 100], spacing: [Double]? = nil,
-                overlap: Double = 0.25, mirroredLabels: [Int]? = nil) {
+                overlap: Double = 0.25, mirroredLabels: [Int]? = nil, headCrop: HeadCrop? = nil) {
         self.inputSize = inputSize; self.window = window; self.spacing = spacing
-        self.overlap = overlap; self.mirroredLabels = mirroredLabels
+        self.overlap = overlap; self.mirroredLabels = mirroredLabels; self.headCrop = headCrop
     }
 
     enum CodingKeys: String, CodingKey {
-        case inputSize = "input_size", window, spacing, overlap, mirroredLabels = "mirrored_labels"
+        case inputSize = "input_size", window, spacing, overlap, mirroredLabels = "mirrored_labels", headCrop = "head_crop"
+    }
+
+    /// The part of a scan (HU) the network sees: the head box when `headCrop` is set, else all of it.
+    public func cropBox(_ ct: Volume<Float>) -> IndexBox {
+        headCrop?.box(in: ct) ?? IndexBox(lower: .zero, upper: ct.size &- 1)
     }
 
     public func validate(classes: Int? = nil) throws {
@@ -42,6 +52,9 @@ public struct Preprocessing: Codable, Equatable, Sendable {
             throw SegmentationError.invalidConfig("spacing must be three positive numbers, got \(s)")
         }
         guard overlap >= 0, overlap < 1 else { throw SegmentationError.invalidConfig("overlap must be in [0, 1)") }
+        if let c = headCrop, !c.thresholdHU.isFinite || !(c.marginMM >= 0) || !c.marginMM.isFinite {
+            throw SegmentationError.invalidConfig("head_crop needs a finite threshold_hu and a margin_mm >= 0")
+        }
         if let m = mirroredLabels, let k = classes {
             guard m.count == k, m.allSatisfy({ $0 >= 0 && $0 < k }) else {
                 throw SegmentationError.invalidConfig("mirrored_labels must list \(k) labels in 0..<\(k)")

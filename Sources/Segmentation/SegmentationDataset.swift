@@ -85,8 +85,14 @@ public enum SegmentationDataset {
             if let bad = labels.data.first(where: { $0 < 0 || Int($0) >= classes }) {
                 throw SegmentationError.dataset(path: p.label.path, problem: "label \(bad) is outside 0..<\(classes)")
             }
-            return TrainingSample(size: image.size, image: preprocessing.normalize(image.data), labels: labels.data,
-                                  name: p.image.lastPathComponent)
+            // The same voxel order and crop the segmenter applies at inference, so the network sees
+            // heads oriented and framed alike.
+            let order = AxisReorientation(toLPS: image.geometry)
+            let lpsImage = try order.apply(image), lpsLabels = try order.apply(labels)
+            let box = preprocessing.cropBox(lpsImage)
+            let croppedImage = try lpsImage.cropped(to: box), croppedLabels = try lpsLabels.cropped(to: box)
+            return TrainingSample(size: croppedImage.size, image: preprocessing.normalize(croppedImage.data),
+                                  labels: croppedLabels.data, name: p.image.lastPathComponent)
         }
     }
 }

@@ -30,6 +30,46 @@ public struct Segmenter {
     public func segment(_ ct: Volume<Float>, probabilities wantProbabilities: Bool = false) throws -> Output {
         guard ct.components == 1 else { throw SegmentationError.invalidInput("the CT must be a 3-D volume") }
         guard model.config.classes <= 256 else { throw SegmentationError.invalidInput("more than 256 classes") }
+        // The network sees every scan in one voxel order (LPS), as the trainer gave it its samples.
+        let order = AxisReorientation(toLPS: ct.geometry)
+        if !order.isIdentity {
+            let out = try segmentLPS(try order.apply(ct), probabilities: wantProbabilities)
+            return Output(labels: try order.restore(out.labels), probabilities: try out.probabilities.map { try order.restore($0) })
+        }
+        return try segmentLPS(ct, probabilities: wantProbabilities)
+    }
+
+    /// Segments a scan already in LPS voxel order: its head box, or all of it.
+    func segmentLPS(_ ct: Volume<Float>, probabilities wantProbabilities: Bool) throws -> Output {
+        let box = model.preprocessing.cropBox(ct)
+        if box.size == ct.size { return try segmentBox(ct, probabilities: wantProbabilities) }
+        // Segment the head box, then put it back in the scan: outside it is background with certainty.
+        let inner = try segmentBox(try ct.cropped(to: box), probabilities: wantProbabilities)
+        var labels = Volume<UInt8>(geometry: ct.geometry)
+        let K = model.config.classes
+        var probs: Volume<Float>? = nil
+        if wantProbabilities {
+            var p = Volume<Float>(geometry: ct.geometry, components: K)
+            for v in 0..<ct.geometry.voxelCount { p.data[v] = 1 }
+            probs = p
+        }
+        let bs = box.size, n = ct.geometry.voxelCount, m = bs.x * bs.y * bs.z
+        for k in 0..<bs.z {
+            for j in 0..<bs.y {
+                let to = ct.linearIndex(box.lower.x, box.lower.y + j, box.lower.z + k), from = (k * bs.y + j) * bs.x
+                labels.data.replaceSubrange(to..<(to + bs.x), with: inner.labels.data[from..<(from + bs.x)])
+                if let ip = inner.probabilities {
+                    for c in 0..<K {
+                        probs!.data.replaceSubrange((c * n + to)..<(c * n + to + bs.x), with: ip.data[(c * m + from)..<(c * m + from + bs.x)])
+                    }
+                }
+            }
+        }
+        return Output(labels: labels, probabilities: probs)
+    }
+
+    /// Segments the part of the scan the network sees (the head box, or the whole scan).
+    func segmentBox(_ ct: Volume<Float>, probabilities wantProbabilities: Bool) throws -> Output {
         let pre = model.preprocessing
         let scan = ct.size
         let normalized = pre.normalize(ct.data)

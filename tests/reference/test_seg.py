@@ -49,16 +49,29 @@ def source_instances(study: Path):
     return out
 
 
-def test_report_files(demo):
-    result = demo / "result"
-    for name in ["aspects.json", "regions.csv", "ganglionic.png", "supraganglionic.png", "report.html", "labels.nii.gz", "ct.nii.gz"]:
+METHODS = ["atlas", "unet"]
+
+
+def method_folder(demo, method):
+    """The demo runs both methods (the bundled U-Net ships with the project): one folder each."""
+    folder = demo / "result" / method
+    assert folder.is_dir(), f"the demo wrote no {method} results: {sorted(p.name for p in (demo / 'result').iterdir())}"
+    return folder
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_report_files(demo, method):
+    assert (demo / "result" / "ct.nii.gz").is_file()
+    result = method_folder(demo, method)
+    for name in ["aspects.json", "regions.csv", "ganglionic.png", "supraganglionic.png", "report.html", "labels.nii.gz"]:
         assert (result / name).is_file(), name
     report = json.loads((result / "aspects.json").read_text())
     assert set(report["aspects"]) == {"right", "left"}
 
 
-def test_seg_reads_with_right_segments_and_frames(demo):
-    result = demo / "result"
+@pytest.mark.parametrize("method", METHODS)
+def test_seg_reads_with_right_segments_and_frames(demo, method):
+    result = method_folder(demo, method)
     seg_path = result / "segmentation.dcm"
     ds = pydicom.dcmread(seg_path)
     assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.66.4"
@@ -110,8 +123,9 @@ def test_seg_reads_with_right_segments_and_frames(demo):
         assert (frames[f].astype(bool) == truth).all(), f"frame {f}"
 
 
-def test_secondary_capture_matches_report_png(demo):
-    result = demo / "result"
+@pytest.mark.parametrize("method", METHODS)
+def test_secondary_capture_matches_report_png(demo, method):
+    result = method_folder(demo, method)
     files = sorted((result / "secondary_capture").glob("*.dcm"))
     assert len(files) == 2
     for f, png in zip(files, ["ganglionic.png", "supraganglionic.png"]):

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Reproduces the bundled demo model models/aspects-unet-synthetic: a 3-D U-Net trained on synthetic
+# patients made from the public CT template and the ASPECTS atlas built from it (random affine + smooth
+# deformation + noise, half of them resampled to 5 mm axial slices like hospital NCCT).
+# Trained on synthetic data only: NOT for clinical use.
+#
+# Usage: bash scripts/train-demo-model.sh [WORK_DIR]   (environment: PATIENTS=48 EPOCHS=60 THREADS=all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WORK="${1:-$PWD/.build-model}"
+PATIENTS="${PATIENTS:-48}"
+EPOCHS="${EPOCHS:-60}"
+BIN="${DEEPSTROKE_BIN:-$PWD/.build/release/deepstroke}"
+[ -x "$BIN" ] || swift build -c release --product deepstroke
+DATA="${DEEPSTROKE_DATA:-$PWD/../shared/data}"
+TEMPLATE="$DATA/ct_template"
+if [ ! -f "$TEMPLATE/template_with_skull_2mm.nii.gz" ]; then
+  "$BIN" fetch-template
+  TEMPLATE="${XDG_CACHE_HOME:-$HOME/.cache}/deepstroke/ct_template"
+fi
+mkdir -p "$WORK/data/images" "$WORK/data/labels"
+[ -f "$WORK/atlas/labels.nii.gz" ] || "$BIN" atlas build --template-dir "$TEMPLATE" -o "$WORK/atlas" >/dev/null
+for ((i = 1; i <= PATIENTS; i++)); do
+  name=$(printf "synth%03d" "$i")
+  [ -f "$WORK/data/labels/$name.nii.gz" ] && continue
+  spacing=2; [ $((i % 2)) -eq 0 ] && spacing=1,1,5
+  "$BIN" atlas synth-patient "$WORK/atlas" -o "$WORK/patients/$name" --seed "$i" --spacing "$spacing" --displacement 6 --noise 4
+  mv "$WORK/patients/$name/ct.nii.gz" "$WORK/data/images/$name.nii.gz"
+  mv "$WORK/patients/$name/labels.nii.gz" "$WORK/data/labels/$name.nii.gz"
+done
+"$BIN" train --data "$WORK/data" -o "$WORK/run" --config models/aspects-unet-synthetic.config.json \
+  --options models/aspects-unet-synthetic.training.json --input-size 48 --head-crop-margin 8 --epochs "$EPOCHS" \
+  ${THREADS:+--threads "$THREADS"}
+OUT=models/aspects-unet-synthetic
+rm -rf "$OUT.tmp" && mkdir -p "$OUT.tmp"
+cp "$WORK/run/best/config.json" "$WORK/run/best/model.safetensors" "$WORK/run/best/preprocessing.json" "$OUT.tmp/"
+cp "$WORK/run/metrics.csv" "$OUT.tmp/metrics.csv"
+rm -rf "$OUT" && mv "$OUT.tmp" "$OUT"
+echo "wrote $OUT"
