@@ -1,4 +1,3 @@
-import Atlas
 import Foundation
 import ImageCore
 import Segmentation
@@ -31,20 +30,79 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
     public func segment(_ scan: Volume<Float>) throws -> SegmenterOutput {
         lock.lock()
         defer { lock.unlock() }
-        let out = try Segmenter(model: model).segment(scan, probabilities: true)
-        var labels = out.labels
-        if model.config.classes == 11 {
-            // A side-less model: the side of each voxel comes from the midline, taken as the x centre of
-            // mass of the labelled voxels (the regions are placed symmetrically about it).
-            let g = scan.geometry
-            let a = g.affineLPS
-            var sum = 0.0, count = 0
-            for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x where labels[i, j, k] != 0 {
-                sum += a.apply(SIMD3(Double(i), Double(j), Double(k))).x
-                count += 1
-            } } }
-            labels = ASPECTSLabelMap.twentyLabel(labels, midlineX: count > 0 ? sum / Double(count) : a.apply(SIMD3<Double>(g.size &- 1) / 2).x)
+        // Averaged with the left-right mirrored pass when the model has a mirrored-label table: each side's
+        // regions are then seen by the network both as they are and as the other side's.
+        let out = try Segmenter(model: model, mirrorTTA: model.preprocessing.mirroredLabels != nil).segment(scan, probabilities: true)
+        let plane = Self.midsagittalPlane(out.labels, sided: model.config.classes == 21)
+        return SegmenterOutput(labels: Self.sided(out.labels, by: plane), probabilities: out.probabilities.map { Self.sided($0, by: plane) })
+    }
+
+    /// A sagittal plane: LPS points p with `(p - point) · normal > 0` lie in the left hemisphere.
+    struct Plane {
+        var point: SIMD3<Double>
+        var normal: SIMD3<Double>
+    }
+
+    /// The side of a region comes from anatomy, not from the network's channel: the plane through the
+    /// midpoint of the right- and left-labelled voxels' centroids, normal to the line joining them (so a
+    /// head turned on the table gets a turned plane). A network tells lateral regions' sides without
+    /// fail; a region beside the midline it may call on the wrong side, and the score counts regions per
+    /// hemisphere. For an 11-class (side-less) model the plane is x = the labelled voxels' mean x.
+    static func midsagittalPlane(_ labels: Volume<UInt8>, sided: Bool) -> Plane {
+        let g = labels.geometry
+        let a = g.affineLPS
+        var sum = [SIMD3<Double>](repeating: .zero, count: 2), count = [0, 0]
+        for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x {
+            let l = labels[i, j, k]
+            guard l >= 1 && l <= 20 else { continue }
+            let side = sided && l > 10 ? 1 : 0
+            sum[side] += a.apply(SIMD3(Double(i), Double(j), Double(k)))
+            count[side] += 1
+        } } }
+        let centre = a.apply(SIMD3<Double>(g.size &- 1) / 2)
+        if sided, count[0] > 0, count[1] > 0 {
+            let r = sum[0] / Double(count[0]), l = sum[1] / Double(count[1])
+            let d = l - r
+            let length = (d * d).sum().squareRoot()
+            // Centroids on the wrong sides (or on top of each other) say nothing: fall back to LPS +x.
+            if length > 1e-6 && d.x > 0 { return Plane(point: (r + l) / 2, normal: d / length) }
         }
-        return SegmenterOutput(labels: labels, probabilities: out.probabilities)
+        let n = count[0] + count[1]
+        let mid = n > 0 ? ((sum[0] + sum[1]) / Double(n)).x : centre.x
+        return Plane(point: SIMD3(mid, centre.y, centre.z), normal: SIMD3(1, 0, 0))
+    }
+
+    /// Labels 1-20 with each region's side from the plane.
+    static func sided(_ labels: Volume<UInt8>, by plane: Plane) -> Volume<UInt8> {
+        var out = Volume<UInt8>(geometry: labels.geometry)
+        let a = labels.geometry.affineLPS
+        let s = labels.size
+        for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
+            let l = labels[i, j, k]
+            guard l >= 1 && l <= 20 else { continue }
+            let region = (l - 1) % 10 + 1
+            let left = ((a.apply(SIMD3(Double(i), Double(j), Double(k))) - plane.point) * plane.normal).sum() > 0
+            out[i, j, k] = left ? region + 10 : region
+        } } }
+        return out
+    }
+
+    /// Softmax with each region's probability (both sides' channels summed) on the voxel's side of the
+    /// plane, so the per-region confidence matches the sided labels. 11 channels become 21.
+    static func sided(_ p: Volume<Float>, by plane: Plane) -> Volume<Float> {
+        let g = p.geometry, n = g.voxelCount
+        let sidedModel = p.components == 21
+        var out = Volume<Float>(geometry: g, components: 21)
+        let a = g.affineLPS
+        for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x {
+            let v = p.linearIndex(i, j, k)
+            let left = ((a.apply(SIMD3(Double(i), Double(j), Double(k))) - plane.point) * plane.normal).sum() > 0
+            out.data[v] = p.data[v]
+            for r in 1...10 {
+                let sum = sidedModel ? p.data[r * n + v] + p.data[(r + 10) * n + v] : p.data[r * n + v]
+                out.data[(left ? r + 10 : r) * n + v] = sum
+            }
+        } } }
+        return out
     }
 }

@@ -57,7 +57,7 @@ final class BundledModelTests: XCTestCase {
         }
     }
 
-    /// Set a little below what the shipped weights measure (see docs/pipeline.md) so a broken model,
-    /// a wrong crop or a sampling change fails.
-    static let minimumMeanDice = 0.5
+    /// The shipped weights measure 0.736 (seed 1001) and 0.716 (seed 1002), lowest region 0.38 / 0.32
+    /// (the caudates); set a little below so a broken model, a wrong crop, orientation or sampling fails.
+    static let minimumMeanDice = 0.65
 }
