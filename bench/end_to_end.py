@@ -2,8 +2,8 @@
 """End-to-end time of `deepstroke run` on a hospital-sized NCCT series: 512 x 512 x 30 slices of 5 mm.
 
 The series is made from the public CT template with skull (NumPy/SciPy resampling to 0.5 mm in-plane and
-5 mm slices, 30 slices over the brain, a 6 HU hypodensity in the right insula/M2/M3/M5 atlas territory when
-an atlas is given, 3 HU noise), written as DICOM by `deepstroke dicom synth`. Then each method runs as its
+5 mm slices, 30 slices over the brain, air at -1000 HU, 3 HU noise in the head; no lesion: this measures
+time, not accuracy), written as DICOM by `deepstroke dicom synth`. Then each method runs as its
 own process, timed by /usr/bin/time (wall, CPU, peak RSS), with the steps `run` prints.
 
 There is no reference tool that does the whole job to set beside it; the reference pipeline's atlas
