@@ -36,47 +36,66 @@ public struct AxisReorientation: Equatable, Sendable {
     public var isIdentity: Bool { permutation == [0, 1, 2] && !reversed.contains(true) }
 
     /// `v` (on `input`) in the LPS voxel order (on `output`); every component moves alike.
+    @_specialize(where Voxel == Float)
+    @_specialize(where Voxel == UInt8)
+    @_specialize(where Voxel == Int16)
+    @_specialize(where Voxel == Int32)
     public func apply<Voxel>(_ v: Volume<Voxel>) throws -> Volume<Voxel> {
         try check(v.geometry, against: input, "reorient")
         var out = Volume<Voxel>(geometry: output, components: v.components)
-        let n = input.voxelCount
-        for c in 0..<v.components { visit { o, i in out.data[c * n + o] = v.data[c * n + i] } }
+        copy(from: v.data, to: &out.data, components: v.components, gather: true)
         return out
     }
 
     /// The inverse: `v` (on `output`) back on `input`.
+    @_specialize(where Voxel == Float)
+    @_specialize(where Voxel == UInt8)
+    @_specialize(where Voxel == Int16)
+    @_specialize(where Voxel == Int32)
     public func restore<Voxel>(_ v: Volume<Voxel>) throws -> Volume<Voxel> {
         try check(v.geometry, against: output, "restore")
         var out = Volume<Voxel>(geometry: input, components: v.components)
-        let n = input.voxelCount
-        for c in 0..<v.components { visit { o, i in out.data[c * n + i] = v.data[c * n + o] } }
+        copy(from: v.data, to: &out.data, components: v.components, gather: false)
         return out
+    }
+
+    /// Moves every voxel of every component between the two orders: `gather` reads the input order and
+    /// writes the output order, otherwise the reverse. Rows of the output run along one input axis with a
+    /// fixed step, so each row is a strided copy.
+    @inline(__always)
+    private func copy<Voxel>(from src: [Voxel], to dst: inout [Voxel], components: Int, gather: Bool) {
+        let n = input.size
+        let stride = [1, n.x, n.x * n.y]
+        let on = output.size
+        let count = input.voxelCount
+        let step = (0..<3).map { reversed[$0] ? -stride[permutation[$0]] : stride[permutation[$0]] }
+        let start = (0..<3).map { reversed[$0] ? (n[permutation[$0]] - 1) * stride[permutation[$0]] : 0 }.reduce(0, +)
+        src.withUnsafeBufferPointer { sb in
+            dst.withUnsafeMutableBufferPointer { db in
+                let s = sb.baseAddress!, d = db.baseAddress!
+                let s0 = step[0], s1 = step[1], s2 = step[2]
+                let rows = components * on.z * on.y
+                parallelChunks(rows, minChunk: 64) { range in
+                    for row in range {
+                        let c = row / (on.z * on.y), rest = row % (on.z * on.y)
+                        let k = rest / on.y, j = rest % on.y
+                        let base = c * count
+                        var i = base + start + k * s2 + j * s1
+                        var o = base + (k * on.y + j) * on.x
+                        if gather {
+                            for _ in 0..<on.x { d[o] = s[i]; o += 1; i += s0 }
+                        } else {
+                            for _ in 0..<on.x { d[i] = s[o]; o += 1; i += s0 }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     private func check(_ g: Geometry, against expected: Geometry, _ what: String) throws {
         guard g.size == expected.size else {
             throw ImageCoreError.sizeMismatch("cannot \(what) a \(g.size.x)x\(g.size.y)x\(g.size.z) volume with an axis order made for \(expected.size.x)x\(expected.size.y)x\(expected.size.z)")
-        }
-    }
-
-    /// Calls `body(outputIndex, inputIndex)` for every voxel of one component.
-    private func visit(_ body: (Int, Int) -> Void) {
-        let n = input.size
-        let stride = [1, n.x, n.x * n.y]
-        let on = output.size
-        // Step and start of the input linear index along each output axis.
-        let step = (0..<3).map { reversed[$0] ? -stride[permutation[$0]] : stride[permutation[$0]] }
-        let start = (0..<3).map { reversed[$0] ? (n[permutation[$0]] - 1) * stride[permutation[$0]] : 0 }.reduce(0, +)
-        var o = 0
-        for k in 0..<on.z {
-            for j in 0..<on.y {
-                var i = start + k * step[2] + j * step[1]
-                for _ in 0..<on.x {
-                    body(o, i)
-                    o += 1
-                    i += step[0]
-                }
-            }
         }
     }
 }
