@@ -8,22 +8,35 @@ public enum ASPECTSLabelMap {
         labels.map { $0 == 0 || $0 > 20 ? 0 : ($0 - 1) % 10 + 1 }
     }
 
+    /// A sagittal plane dividing the hemispheres: LPS points p with `(p - point) · normal > 0` are left.
+    public struct MidlinePlane: Sendable, Equatable {
+        public var point: SIMD3<Double>
+        public var normal: SIMD3<Double>
+        public init(point: SIMD3<Double>, normal: SIMD3<Double>) { self.point = point; self.normal = normal }
+        /// The plane x = midlineX (LPS x grows towards the patient's left).
+        public init(midlineX: Double) { self.init(point: SIMD3(midlineX, 0, 0), normal: SIMD3(1, 0, 0)) }
+        public func isLeft(_ p: SIMD3<Double>) -> Bool { ((p - point) * normal).sum() > 0 }
+    }
+
     /// Back to 20 labels: the side of each voxel from its LPS x relative to a sagittal midline plane
     /// (`x = midlineX`; LPS x grows towards the patient's left).
     public static func twentyLabel(_ classes: Volume<UInt8>, midlineX: Double) -> Volume<UInt8> {
+        twentyLabel(classes, plane: MidlinePlane(midlineX: midlineX))
+    }
+
+    /// Back to 20 labels, each voxel's side from the plane (which may be turned with the head).
+    public static func twentyLabel(_ classes: Volume<UInt8>, plane: MidlinePlane) -> Volume<UInt8> {
         var out = Volume<UInt8>(geometry: classes.geometry)
         let a = classes.geometry.affineLPS
         let s = classes.size
         for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
             let c = classes[i, j, k]
             guard c >= 1 && c <= 10 else { continue }
-            let x = a.apply(SIMD3(Double(i), Double(j), Double(k))).x
-            out[i, j, k] = x > midlineX ? c + 10 : c
+            out[i, j, k] = plane.isLeft(a.apply(SIMD3(Double(i), Double(j), Double(k)))) ? c + 10 : c
         } } }
         return out
     }
 
-    /// The first value outside 0...20, if any (a label file from another convention).
     public static func firstInvalidValue<V: VoxelType>(_ labels: Volume<V>) -> Double? {
         for v in labels.data {
             let d = v.doubleValue

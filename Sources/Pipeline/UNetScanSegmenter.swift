@@ -1,3 +1,4 @@
+import Atlas
 import Foundation
 import ImageCore
 import Segmentation
@@ -37,11 +38,7 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
         return SegmenterOutput(labels: Self.sided(out.labels, by: plane), probabilities: out.probabilities.map { Self.sided($0, by: plane) })
     }
 
-    /// A sagittal plane: LPS points p with `(p - point) · normal > 0` lie in the left hemisphere.
-    struct Plane {
-        var point: SIMD3<Double>
-        var normal: SIMD3<Double>
-    }
+    typealias Plane = ASPECTSLabelMap.MidlinePlane
 
     /// The side of a region comes from anatomy, not from the network's channel: the plane through the
     /// midpoint of the right- and left-labelled voxels' centroids, normal to the line joining them (so a
@@ -74,17 +71,7 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
 
     /// Labels 1-20 with each region's side from the plane.
     static func sided(_ labels: Volume<UInt8>, by plane: Plane) -> Volume<UInt8> {
-        var out = Volume<UInt8>(geometry: labels.geometry)
-        let a = labels.geometry.affineLPS
-        let s = labels.size
-        for k in 0..<s.z { for j in 0..<s.y { for i in 0..<s.x {
-            let l = labels[i, j, k]
-            guard l >= 1 && l <= 20 else { continue }
-            let region = (l - 1) % 10 + 1
-            let left = ((a.apply(SIMD3(Double(i), Double(j), Double(k))) - plane.point) * plane.normal).sum() > 0
-            out[i, j, k] = left ? region + 10 : region
-        } } }
-        return out
+        ASPECTSLabelMap.twentyLabel(ASPECTSLabelMap.elevenClass(labels), plane: plane)
     }
 
     /// Softmax with each region's probability (both sides' channels summed) on the voxel's side of the
@@ -96,7 +83,7 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
         let a = g.affineLPS
         for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x {
             let v = p.linearIndex(i, j, k)
-            let left = ((a.apply(SIMD3(Double(i), Double(j), Double(k))) - plane.point) * plane.normal).sum() > 0
+            let left = plane.isLeft(a.apply(SIMD3(Double(i), Double(j), Double(k))))
             out.data[v] = p.data[v]
             for r in 1...10 {
                 let sum = sidedModel ? p.data[r * n + v] + p.data[(r + 10) * n + v] : p.data[r * n + v]
