@@ -1,11 +1,27 @@
 import ArgumentParser
 import Foundation
+import NeuralEngine
 import Segmentation
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model", abstract: "Create model folders (config + weights + preprocessing).",
-        subcommands: [ModelInitCommand.self, ModelImportCommand.self])
+        subcommands: [ModelInitCommand.self, ModelImportCommand.self, ModelExportCommand.self])
+}
+
+/// Copies a model folder (or a training run's best/ checkpoint) for shipping: same config and
+/// preprocessing, weights optionally stored as F16 (half the file; the engine computes in Float32).
+struct ModelExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a model folder for inference, optionally with half-precision weights.")
+    @Argument(help: "Model folder (config.json, model.safetensors, preprocessing.json).") var model: String
+    @Option(name: [.short, .customLong("output")], help: "Model folder to write.") var output: String
+    @Flag(help: "Store the weights as F16.") var half = false
+
+    func run() throws {
+        let m = try ModelFolder.load(URL(fileURLWithPath: model))
+        try m.save(to: URL(fileURLWithPath: output), floatType: half ? .f16 : .f32)
+        print("wrote \(output): \(m.network.parameterCount) parameters\(half ? " (F16 weights)" : "")")
+    }
 }
 
 struct ModelInitCommand: ParsableCommand {

@@ -41,9 +41,13 @@ public struct SafeTensors: Equatable {
 
     // MARK: values
 
-    public mutating func set(_ name: String, _ t: Tensor) {
-        let bytes = t.data.withUnsafeBufferPointer { Data(buffer: $0) }
-        put(Entry(name: name, dtype: .f32, shape: t.shape, bytes: bytes))
+    /// Stores `t` as F32, or as F16 (IEEE half, rounded to nearest) to halve a shipped model's size.
+    public mutating func set(_ name: String, _ t: Tensor, dtype: DType = .f32) {
+        precondition(dtype == .f32 || dtype == .f16, "tensors are stored as F32 or F16")
+        let bytes = dtype == .f16
+            ? t.data.map { Float16($0).bitPattern.littleEndian }.withUnsafeBufferPointer { Data(buffer: $0) }
+            : t.data.withUnsafeBufferPointer { Data(buffer: $0) }
+        put(Entry(name: name, dtype: dtype, shape: t.shape, bytes: bytes))
     }
 
     public mutating func set(_ name: String, int64 values: [Int64], shape: [Int]) {
@@ -55,7 +59,7 @@ public struct SafeTensors: Equatable {
         if let i = entries.firstIndex(where: { $0.name == e.name }) { entries[i] = e } else { entries.append(e) }
     }
 
-    /// A float tensor (F32 as stored, F64 rounded to Float32).
+    /// A float tensor (F32 as stored; F64 rounded, F16 and BF16 widened to Float32).
     public func tensor(_ name: String) throws -> Tensor {
         guard let e = self[name] else { throw NeuralEngineError.safetensors(file: source, problem: "no tensor named '\(name)'") }
         let n = e.shape.reduce(1, *)
@@ -68,6 +72,14 @@ public struct SafeTensors: Equatable {
             var out = [Double](repeating: 0, count: n)
             _ = out.withUnsafeMutableBytes { e.bytes.copyBytes(to: $0) }
             return Tensor(shape: e.shape, data: out.map { Float(Double(bitPattern: $0.bitPattern.littleEndian)) })
+        case .f16, .bf16:
+            var out = [UInt16](repeating: 0, count: n)
+            _ = out.withUnsafeMutableBytes { e.bytes.copyBytes(to: $0) }
+            let half = e.dtype == .f16
+            return Tensor(shape: e.shape, data: out.map { b in
+                let bits = UInt16(littleEndian: b)
+                return half ? Float(Float16(bitPattern: bits)) : Float(bitPattern: UInt32(bits) << 16)
+            })
         default:
             throw NeuralEngineError.safetensors(file: source, problem: "'\(name)' is \(e.dtype.rawValue), expected F32")
         }
@@ -191,11 +203,12 @@ private func jsonString(_ s: String) -> String {
 
 extension StateProvider {
     /// The model's state under PyTorch state_dict names, in state order.
-    public func stateDict() -> SafeTensors {
+    /// The state under PyTorch names; float tensors as `floatType` (F32, or F16 for a smaller file).
+    public func stateDict(floatType: SafeTensors.DType = .f32) -> SafeTensors {
         var st = SafeTensors()
         for (name, item) in stateItems() {
             switch item {
-            case .tensor(let p): st.set(name, p.value)
+            case .tensor(let p): st.set(name, p.value, dtype: floatType)
             case .counter(let c): st.set(name, int64: [c.value], shape: [])
             }
         }

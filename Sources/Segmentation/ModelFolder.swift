@@ -53,14 +53,15 @@ public struct ModelFolder {
         return ModelFolder(config: config, preprocessing: pre, network: net)
     }
 
-    /// Writes the three files (each atomically).
-    public func save(to dir: URL, metadata: [String: String] = [:]) throws {
+    /// Writes the three files (each atomically). `floatType: .f16` halves the weights file for shipping
+    /// (inference only; training keeps F32).
+    public func save(to dir: URL, metadata: [String: String] = [:], floatType: SafeTensors.DType = .f32) throws {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try AtomicFile.write(try config.jsonData(), to: dir.appendingPathComponent(Self.configName))
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try enc.encode(preprocessing), to: dir.appendingPathComponent(Self.preprocessingName))
-        var st = network.stateDict()
+        var st = network.stateDict(floatType: floatType)
         st.metadata = metadata.merging(["format": "pt"]) { a, _ in a }
         try st.write(to: dir.appendingPathComponent(Self.weightsName))
     }

@@ -23,6 +23,35 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(headerLength % 8, 0)
     }
 
+    /// F16 storage: IEEE half bit patterns (checked against known encodings), values representable in
+    /// half come back exactly, others within half a unit in the last place (relative 2^-11); BF16 reads
+    /// as the top 16 bits of a Float32.
+    func testHalfPrecisionStorage() throws {
+        var st = SafeTensors()
+        st.set("h", Tensor(shape: [5], data: [1, -2, 0.5, 65504, 0.1]), dtype: .f16)
+        XCTAssertEqual(st["h"]?.dtype, .f16)
+        XCTAssertEqual(st["h"]?.bytes.count, 10)
+        let bits = st["h"]!.bytes.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }.map { UInt16(littleEndian: $0) }
+        XCTAssertEqual(Array(bits.prefix(4)), [0x3C00, 0xC000, 0x3800, 0x7BFF])
+        let back = try SafeTensors.parse(st.serialized()).tensor("h").data
+        XCTAssertEqual(Array(back.prefix(4)), [1, -2, 0.5, 65504])
+        XCTAssertEqual(back[4], 0.1, accuracy: 0.1 * 0x1p-11)
+        var rng = RandomSource(seed: 9)
+        let t = rng.tensor([64])
+        var r = SafeTensors()
+        r.set("w", t, dtype: .f16)
+        for (a, b) in zip(try r.tensor("w").data, t.data) { XCTAssertEqual(a, b, accuracy: abs(b) * 0x1p-11 + 0x1p-24) }
+        // BF16: 0x3F80 is 1.0, 0xC040 is -3.0.
+        let bf = Data([0x80, 0x3F, 0x40, 0xC0])
+        var header = Data("{\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}".utf8)
+        while (header.count + 8) % 8 != 0 { header.append(0x20) }
+        var file = Data()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { file.append(contentsOf: $0) }
+        file.append(header)
+        file.append(bf)
+        XCTAssertEqual(try SafeTensors.parse(file).tensor("b").data, [1, -3])
+    }
+
     func testFileWriteIsAtomicAndReadable() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
