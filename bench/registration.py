@@ -14,7 +14,14 @@ DeepStroke, ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS for ANTs), timed by /usr/bin/ti
 CPU seconds are printed too because wall times are inflated when the machine is shared.
 
     python3 bench/registration.py [--resolutions 2,1] [--tools ours,SyNCC,SyNAggro] [--threads 2]
-                                  [--preset default] [--workdir DIR]
+                                  [--preset default] [--workdir DIR] [--json FILE]
+                                  [--ants-timeout SECONDS] [--ants-log]
+
+Tools: `ours` (with --preset fast|default|aggressive, several joined by +), any ANTsPy type_of_transform
+(SyNCC, SyNAggro, ...), and `SyNCC-its=AxBxC`: SyNCC's deformable stage (CC radius 4, SyN[0.15,3,0]) with
+the given iterations per level after ANTsPy's 'SyN' affine stage, because SyNCC's own schedule
+(2100x1200x1200x20 at shrink 4x3x2x1, convergence 1e-7) does not finish in hours on 2 cores. A run stopped
+by --ants-timeout is reported as not finished, with its last logged iteration (--ants-log).
 """
 import argparse
 import json
@@ -120,16 +127,25 @@ def dice(a_path, truth_path, ids):
     return float(np.mean(scores))
 
 
-def timed(cmd, env):
-    """Runs cmd under /usr/bin/time; returns (stdout, wall s, cpu s, peak MB)."""
+def timed(cmd, env, timeout=None):
+    """Runs cmd under /usr/bin/time; returns (stdout, wall s, cpu s, peak MB), or None when it ran past
+    `timeout` seconds (it is then stopped)."""
     tf = tempfile.NamedTemporaryFile(delete=False)
     tf.close()
-    p = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name, *cmd], capture_output=True, text=True, env=env)
+    p = subprocess.Popen(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name, *cmd], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, 9)
+        p.communicate()
+        os.unlink(tf.name)
+        return None
     if p.returncode != 0:
-        sys.exit(f"command failed: {' '.join(cmd)}\n{p.stderr[-3000:]}")
+        sys.exit(f"command failed: {' '.join(cmd)}\n{err[-3000:]}")
     wall, user, sys_, rss = open(tf.name).read().split()[-4:]
     os.unlink(tf.name)
-    return p.stdout, float(wall), float(user) + float(sys_), float(rss) / 1024
+    return out, float(wall), float(user) + float(sys_), float(rss) / 1024
 
 
 def run_ours(case, workdir, mm, threads, preset):
@@ -150,9 +166,25 @@ def ants_worker(args):
     import ants
     f = ants.image_read(args.fixed)
     m = ants.image_read(args.moving)
+    verbose = bool(args.ants_log_worker)
+    if verbose:
+        # ANTs prints its per-iteration metric from C++ to fd 1: send it to the log, keep stdout for the result
+        saved = os.dup(1)
+        log = os.open(args.ants_log_worker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(log, 1)
     t0, c0 = time.perf_counter(), time.process_time()
-    reg = ants.registration(f, m, type_of_transform=args.ants, outprefix=args.prefix)
+    if args.ants.startswith("SyNCC-its="):
+        # SyNCC's deformable stage (CC radius 4, SyN[0.15,3,0]) with fewer iterations per level, after
+        # ANTsPy's standard 'SyN' affine stage: the full SyNCC schedule (2100x1200x1200x20) runs for hours here
+        its = tuple(int(x) for x in args.ants.split("=", 1)[1].split("x"))
+        reg = ants.registration(f, m, type_of_transform="SyN", syn_metric="CC", syn_sampling=4, grad_step=0.15,
+                                flow_sigma=3, total_sigma=0, reg_iterations=its, outprefix=args.prefix, verbose=verbose)
+    else:
+        reg = ants.registration(f, m, type_of_transform=args.ants, outprefix=args.prefix, verbose=verbose)
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    if verbose:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
     labels = ants.image_read(args.labels)
     mapped = ants.apply_transforms(fixed=m, moving=labels, transformlist=reg["invtransforms"],
                                    interpolator="genericLabel", whichtoinvert=[True, False])
@@ -160,14 +192,30 @@ def ants_worker(args):
     print(json.dumps({"seconds": seconds, "cpu_seconds": cpu}))
 
 
-def run_ants(case, workdir, mm, threads, kind):
+def last_progress(log):
+    """The last iteration line of an ANTs verbose log, to say how far a stopped run got."""
+    try:
+        lines = [l for l in pathlib.Path(log).read_text(errors="replace").splitlines() if "DIAGNOSTIC," in l
+                 or "Stage" in l or "Current level" in l]
+    except OSError:
+        return None
+    return " | ".join(l.strip() for l in lines[-3:])
+
+
+def run_ants(case, workdir, mm, threads, kind, log, timeout=None):
     env = dict(os.environ, ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     out = workdir / f"ants_{kind}_{mm}mm_labels.nii.gz"
-    stdout, wall, cpu, rss = timed([sys.executable, __file__, "--worker", "--ants", kind, "--fixed", str(case["fixed"]),
-                                    "--moving", str(case["moving"]), "--labels", str(case["labels"]),
-                                    "--prefix", str(workdir / f"ants_{kind}_{mm}mm_"), "--out", str(out)], env)
+    logfile = workdir / f"ants_{kind}_{mm}mm.log"
+    result = timed([sys.executable, __file__, "--worker", "--ants", kind, "--fixed", str(case["fixed"]),
+                    "--moving", str(case["moving"]), "--labels", str(case["labels"]),
+                    "--prefix", str(workdir / f"ants_{kind}_{mm}mm_"), "--out", str(out)]
+                   + (["--ants-log-file", str(logfile)] if log else []), env, timeout)
+    if result is None:
+        return dict(tool=f"ANTsPy {kind}", finished=False, seconds=float(timeout), cpu_seconds=float("nan"),
+                    peak_mb=float("nan"), dice=float("nan"), progress=last_progress(logfile) if log else None)
+    stdout, wall, cpu, rss = result
     inner = json.loads(stdout.strip().splitlines()[-1])
-    return dict(tool=f"ANTsPy {kind}", seconds=inner["seconds"], cpu_seconds=inner["cpu_seconds"], process_seconds=wall,
+    return dict(tool=f"ANTsPy {kind}", finished=True, seconds=inner["seconds"], cpu_seconds=inner["cpu_seconds"], process_seconds=wall,
                 peak_mb=rss, dice=dice(out, case["truth"], case["largest"]))
 
 
@@ -178,11 +226,15 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--preset", default="default")
     ap.add_argument("--workdir")
-    ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--json", help="also write the results here (rewritten after every run)")
+    ap.add_argument("--ants-timeout", type=float, help="stop an ANTs run after this many seconds (reported as a lower bound)")
+    ap.add_argument("--ants-log", action="store_true",
+                    help="ANTs verbose output (metric per iteration) to WORKDIR/ants_KIND_MMmm.log, to follow long runs")
     # worker mode (one ANTsPy registration in its own process)
     ap.add_argument("--worker", action="store_true")
     ap.add_argument("--ants"); ap.add_argument("--fixed"); ap.add_argument("--moving"); ap.add_argument("--labels")
     ap.add_argument("--prefix"); ap.add_argument("--out")
+    ap.add_argument("--ants-log-file", dest="ants_log_worker")
     args = ap.parse_args()
     if args.worker:
         return ants_worker(args)
@@ -194,15 +246,24 @@ def main():
         rows = []
         for tool in args.tools.split(","):
             for preset in (args.preset.split("+") if tool == "ours" else [None]):
-                r = run_ours(case, workdir, mm, args.threads, preset) if tool == "ours" else run_ants(case, workdir, mm, args.threads, tool)
+                r = run_ours(case, workdir, mm, args.threads, preset) if tool == "ours" else run_ants(case, workdir, mm, args.threads, tool, args.ants_log, args.ants_timeout)
                 r["mm"] = mm
                 rows.append(r)
+                if args.json:
+                    pathlib.Path(args.json).write_text(json.dumps(results + rows, indent=2))
+                if not r.get("finished", True):
+                    print(f"{mm} mm  {r['tool']:<22} NOT FINISHED after {r['seconds']:.0f} s wall; last progress: {r['progress']}",
+                          flush=True)
+                    continue
                 print(f"{mm} mm  {r['tool']:<22} wall {r['seconds']:8.1f} s  cpu {r['cpu_seconds']:8.1f} s  "
                       f"peak {r['peak_mb']:7.0f} MB  Dice {r['dice']:.4f}", flush=True)
         ours_rows = [r for r in rows if r["tool"].startswith("ours")]
         for o in ours_rows:
             for r in rows:
-                if r["tool"].startswith("ANTsPy"):
+                if r["tool"].startswith("ANTsPy") and not r["finished"]:
+                    print(f"{mm} mm  {o['tool']} vs {r['tool']}: time ratio ours/ANTs < {o['seconds'] / r['seconds']:.4f} "
+                          f"(ANTs stopped unfinished)")
+                elif r["tool"].startswith("ANTsPy"):
                     print(f"{mm} mm  {o['tool']} vs {r['tool']}: time ratio ours/ANTs {o['seconds'] / r['seconds']:.3f} "
                           f"(speed-up x{r['seconds'] / o['seconds']:.1f}, CPU x{r['cpu_seconds'] / o['cpu_seconds']:.1f}), "
                           f"memory ratio {o['peak_mb'] / r['peak_mb']:.2f}, Dice {o['dice']:.4f} vs {r['dice']:.4f}")
