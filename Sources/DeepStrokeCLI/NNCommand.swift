@@ -75,7 +75,7 @@ struct NNBenchCommand: ParsableCommand {
             }
             if r > 0 { times.append(Date().timeIntervalSince(start)) }
         }
-        print("{\"mode\": \"\(mode)\", \"size\": \(size), \"seconds\": \(times.min()!), \"all\": \(times), \"peak_rss_mb\": \(peakRSSMegabytes()), \"threads\": \(Parallelism.threadCount)}")
+        print("{\"mode\": \"\(mode)\", \"size\": \(size), \"seconds\": \(times.min()!), \"all\": \(times), \"peak_rss_mb\": \(peakRSSMegabytes()), \"peak_buffers_mb\": \(Double(HostMemory.largeBufferBytes.peak) / 1_048_576), \"threads\": \(Parallelism.threadCount)}")
     }
 
     func peakRSSMegabytes() -> Double {

@@ -27,6 +27,18 @@ public final class BatchNorm3d: StateProvider {
          ("running_var", .tensor(runningVar)), ("num_batches_tracked", .counter(numBatchesTracked))]
     }
 
+    /// The evaluation-mode map y = x·scale + shift per channel (running statistics), which a preceding
+    /// convolution can absorb into its weights and bias.
+    public func inferenceAffine() -> (scale: [Float], shift: [Float]) {
+        var a = [Float](repeating: 0, count: channels), b = a
+        for c in 0..<channels {
+            let g = Double(weight.value.data[c]) / (Double(runningVar.value.data[c]) + eps).squareRoot()
+            a[c] = Float(g)
+            b[c] = Float(Double(bias.value.data[c]) - Double(runningMean.value.data[c]) * g)
+        }
+        return (a, b)
+    }
+
     /// Normalises `x`. `backward` is defined for training mode only (the only mode that learns).
     public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
         try forward(x, training: training, relu: false)

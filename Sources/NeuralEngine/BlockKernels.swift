@@ -134,6 +134,22 @@ enum BlockKernels {
         return y
     }
 
+    /// In place: y = max(y·s + r, 0) per (sample, block) — gate, residual sum and ReLU of an
+    /// inference-mode residual block in one pass. Without `s` the gate is 1.
+    static func gateAddReLU(_ y: FeatureMap, gate s: LaneVectors?, residual r: FeatureMap) {
+        let chunks = BlockChunks(y)
+        parallelFor(chunks.count) { i in
+            let (nb, range) = chunks.item(i)
+            let py = y.data + nb * chunks.spatial * 8, pr = r.data + nb * chunks.spatial * 8
+            let sv = s?[nb] ?? SIMD8<Float>(repeating: 1)
+            for j in range {
+                let v = UnsafeRawPointer(py + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                let u = UnsafeRawPointer(pr + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * sv + u, .zero), as: SIMD8<Float>.self)
+            }
+        }
+    }
+
     /// dx = A·dy + B·x + C per (sample, block): the input gradient of every normalisation.
     /// With `reluOutput`, dy is first masked where that output is not positive (fused ReLU backward).
     static func normBackward(_ dy: FeatureMap, _ x: FeatureMap, _ A: LaneVectors, _ B: LaneVectors,

@@ -156,3 +156,13 @@ func copyChannels(from src: FeatureMap, _ range: Range<Int>, to dst: FeatureMap,
         for s in 0..<S { q[s * 8] = p[s * 8] }
     }
 }
+
+/// Inference only, in place: y ← ReLU(y·gate + residual), with `gate` [N, C] per channel (a
+/// squeeze-and-excitation gate) or nil for 1. `y` must not be shared with anything still in use.
+public func gateAddReLU(_ y: FeatureMap, gate: Tensor?, residual: FeatureMap) throws {
+    guard y.sameShape(residual) else { throw NeuralEngineError.shapeMismatch("residual: \(y.dims) vs \(residual.dims)") }
+    if let gate, gate.shape != [y.n, y.c] {
+        throw NeuralEngineError.shapeMismatch("gate \(gate.shape) does not fit \(y.dims)")
+    }
+    BlockKernels.gateAddReLU(y, gate: gate.map { laneVectors($0, blocks: y.blocks) }, residual: residual)
+}

@@ -42,4 +42,30 @@ public final class Conv3d: StateProvider {
     }
 
     public func implementations(for x: FeatureMap) -> [String] { kernel.implementations(for: x) }
+
+    /// Kernels for `inferenceForward`, by fused ReLU; they always carry a bias (the folded shift).
+    private var foldedKernels: [Bool: ConvolutionKernel] = [:]
+
+    /// Evaluation-mode convolution followed by a per-channel affine map y·scale + shift (a batch norm
+    /// with running statistics, folded into the weights and bias) and optionally ReLU, all in the one
+    /// convolution primitive. Keeps nothing for `backward`.
+    public func inferenceForward(_ x: FeatureMap, scale: [Float], shift: [Float], relu: Bool) throws -> FeatureMap {
+        let co = kernel.outChannels
+        guard scale.count == co, shift.count == co else {
+            throw NeuralEngineError.shapeMismatch("folded affine of \(scale.count) channels for a \(co)-channel convolution")
+        }
+        savedInput = nil
+        let k = foldedKernels[relu] ?? ConvolutionKernel(kind: .convolution, inChannels: kernel.inChannels, outChannels: co,
+                                                         kernel: kernel.kernel, stride: kernel.stride,
+                                                         padding: kernel.padding, hasBias: true, fusedReLU: relu)
+        foldedKernels[relu] = k
+        var w = weight.value
+        let perOutput = w.count / co
+        for o in 0..<co {
+            for i in (o * perOutput)..<((o + 1) * perOutput) { w.data[i] *= scale[o] }
+        }
+        var b = Tensor(shape: [co])
+        for o in 0..<co { b.data[o] = (bias?.value.data[o] ?? 0) * scale[o] + shift[o] }
+        return try k.forward(x, weight: w, bias: b)
+    }
 }

@@ -8,13 +8,13 @@ final class AlignedBuffer {
 
     init(bytes: Int) {
         self.bytes = Swift.max(bytes, 64)
-        var p: UnsafeMutableRawPointer?
-        precondition(posix_memalign(&p, 64, self.bytes) == 0 && p != nil, "out of memory (\(bytes) bytes)")
+        let p = HostMemory.allocate(bytes: self.bytes)
+        precondition(p != nil, "out of memory (\(bytes) bytes)")
         raw = p!
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: self.bytes)
     }
 
-    deinit { free(raw) }
+    deinit { HostMemory.deallocate(raw, bytes: bytes) }
 }
 
 /// oneDNN convolution or transposed convolution on `FeatureMap`s, with its three passes.
@@ -33,13 +33,18 @@ final class ConvolutionKernel {
     let kind: Kind
     let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     let hasBias: Bool
+    /// A ReLU applied by the forward primitive itself (oneDNN post-op), for inference with
+    /// folded normalisation: no separate pass over the output.
+    let fusedReLU: Bool
     private var plans: [[Int]: Plan] = [:]
 
-    init(kind: Kind, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, hasBias: Bool) {
+    init(kind: Kind, inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, hasBias: Bool,
+         fusedReLU: Bool = false) {
         self.kind = kind
         self.inChannels = inChannels; self.outChannels = outChannels
         self.kernel = kernel; self.stride = stride; self.padding = padding
         self.hasBias = hasBias
+        self.fusedReLU = fusedReLU
     }
 
     /// Spatial output size for one axis.
@@ -172,7 +177,10 @@ final class ConvolutionKernel {
         for (st, dt) in Self.candidates {
             var src = try DNNL.desc(dims, st), dst = try DNNL.desc(od, dt)
             var fdesc = try makeDesc(.forward, src: &src, dst: &dst, bias: p.bias)
-            guard let fwd = try? withUnsafePointer(to: &fdesc, { try Primitive("\(kind) forward", opDesc: $0) }) else { continue }
+            let attr = direction == .forward && fusedReLU ? try DNNL.reluPostOp() : nil
+            defer { if let attr { dnnl_primitive_attr_destroy(attr) } }
+            guard let fwd = try? withUnsafePointer(to: &fdesc, { try Primitive("\(kind) forward", opDesc: $0, attr: attr) })
+            else { continue }
             var prim = fwd
             if direction != .forward {
                 var src2 = try DNNL.desc(dims, st), dst2 = try DNNL.desc(od, dt)

@@ -81,6 +81,19 @@ enum DNNL {
         try check(dnnl_stream_wait(stream), "stream wait")
     }
 
+    /// Primitive attributes with one post-op, ReLU on the output; the caller destroys them.
+    static func reluPostOp() throws -> dnnl_primitive_attr_t {
+        var ops: dnnl_post_ops_t?
+        try check(dnnl_post_ops_create(&ops), "post-ops")
+        defer { dnnl_post_ops_destroy(ops) }
+        try check(dnnl_post_ops_append_eltwise(ops, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op")
+        var attr: dnnl_primitive_attr_t?
+        try check(dnnl_primitive_attr_create(&attr), "primitive attributes")
+        let st = dnnl_primitive_attr_set_post_ops(attr, ops)
+        if st != dnnl_success { dnnl_primitive_attr_destroy(attr); try check(st, "attach post-ops") }
+        return attr!
+    }
+
     /// The implementation oneDNN picked, for benchmarks and debugging.
     static func implementationName(_ pd: const_dnnl_primitive_desc_t?) -> String {
         var s: UnsafePointer<CChar>?

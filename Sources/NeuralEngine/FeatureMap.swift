@@ -28,9 +28,8 @@ public final class FeatureMap {
         precondition(n > 0 && c > 0 && d > 0 && h > 0 && w > 0, "FeatureMap dims must be positive: \([n, c, d, h, w])")
         self.n = n; self.c = c; self.d = d; self.h = h; self.w = w
         let total = n * ((c + 7) / 8) * d * h * w * 8
-        var raw: UnsafeMutableRawPointer?
-        let st = posix_memalign(&raw, 64, Swift.max(64, total * MemoryLayout<Float>.stride))
-        precondition(st == 0 && raw != nil, "out of memory allocating a \([n, c, d, h, w]) feature map")
+        let raw = HostMemory.allocate(bytes: total * MemoryLayout<Float>.stride)
+        precondition(raw != nil, "out of memory allocating a \([n, c, d, h, w]) feature map")
         data = raw!.bindMemory(to: Float.self, capacity: total)
         if zeroed { data.initialize(repeating: 0, count: total) }
     }
@@ -39,7 +38,7 @@ public final class FeatureMap {
         self.init(n: other.n, c: channels ?? other.c, d: other.d, h: other.h, w: other.w, zeroed: zeroed)
     }
 
-    deinit { free(data) }
+    deinit { HostMemory.deallocate(UnsafeMutableRawPointer(data), bytes: count * MemoryLayout<Float>.stride) }
 
     /// Converts from a plain NCDHW tensor.
     public convenience init(_ t: Tensor) {

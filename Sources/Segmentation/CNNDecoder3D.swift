@@ -16,10 +16,18 @@ public final class CNNDecoder3D: StateProvider {
         ups.enumerated().flatMap { prefixed("ups.\($0.offset)", $0.element.stateItems()) }
     }
 
-    public func forward(_ features: [FeatureMap], training: Bool) throws -> FeatureMap {
-        var y = features[features.count - 1]
+    /// Takes the encoder features over and lets go of each once it has been joined, so a forward pass
+    /// does not hold every skip until the end.
+    public func forward(_ features: consuming [FeatureMap], training: Bool) throws -> FeatureMap {
+        var pending: [FeatureMap?] = features
+        _ = consume features
+        let top = pending.count - 1
+        var y = pending[top]!
+        pending[top] = nil
         for (i, up) in ups.enumerated() {
-            y = try up.forward(y, skip: features[features.count - 2 - i], training: training)
+            let skip = pending[top - 1 - i]!
+            pending[top - 1 - i] = nil
+            y = try up.forward(y, skip: consume skip, training: training)
         }
         return y
     }

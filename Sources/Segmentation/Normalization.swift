@@ -6,10 +6,19 @@ public protocol Normalization: StateProvider {
     /// Normalisation with a fused ReLU; `backward` then takes the gradient after the ReLU.
     func forward(_ x: FeatureMap, training: Bool, relu: Bool) throws -> FeatureMap
     func backward(_ dy: FeatureMap) throws -> FeatureMap
+    /// The evaluation-mode normalisation as a per-channel affine map, when it is one (batch norm with
+    /// running statistics), so inference can fold it into the preceding convolution; nil otherwise.
+    var foldableAffine: (scale: [Float], shift: [Float])? { get }
 }
 
-extension BatchNorm3d: Normalization {}
-extension GroupNorm3d: Normalization {}
+extension BatchNorm3d: Normalization {
+    public var foldableAffine: (scale: [Float], shift: [Float])? { inferenceAffine() }
+}
+
+extension GroupNorm3d: Normalization {
+    /// Instance and group statistics depend on the input: nothing to fold.
+    public var foldableAffine: (scale: [Float], shift: [Float])? { nil }
+}
 
 extension UNetConfig {
     func makeNorm(_ channels: Int) -> Normalization {

@@ -41,6 +41,10 @@ public final class ResBlock3D: StateProvider {
         return items
     }
 
+    /// Evaluation folds batch norm into the convolutions (`foldedForward`); off, it runs layer by layer
+    /// as in training — the reference the folded path is tested against.
+    public var foldsNormalization = true
+
     /// The first block of a network does not need dL/dx (its input is the image).
     public var needsInputGradient: Bool = true {
         didSet {
@@ -49,7 +53,12 @@ public final class ResBlock3D: StateProvider {
         }
     }
 
-    public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+    /// `x` is taken over (consumed), so inference can free it as soon as its last convolution has read it.
+    public func forward(_ x: consuming FeatureMap, training: Bool) throws -> FeatureMap {
+        if !training, foldsNormalization, fuseNormActivation, let a1 = norm1.foldableAffine, let a2 = norm2.foldableAffine,
+           skipNorm == nil || skipNorm!.foldableAffine != nil {
+            return try foldedForward(x, a1, a2)
+        }
         var h = try conv1.forward(x, training: training)
         if fuseNormActivation {
             h = try norm1.forward(h, training: training, relu: true)
@@ -60,11 +69,30 @@ public final class ResBlock3D: StateProvider {
         h = try conv2.forward(h, training: training)
         h = try norm2.forward(h, training: training)
         if let se { h = try se.forward(h, training: training) }
-        var r = x
+        var r = copy x
         if let skipConv, let skipNorm {
             r = try skipNorm.forward(try skipConv.forward(x, training: training), training: training)
         }
         return try actOut.forwardSum(h, r, training: training)
+    }
+
+    /// Evaluation with batch norm: each normalisation folded into its convolution (ReLU fused into the
+    /// first), then gate, residual and ReLU in one in-place pass. Three full-size maps are made instead
+    /// of nine, and each intermediate is released as soon as it has been read.
+    private func foldedForward(_ x: consuming FeatureMap, _ a1: (scale: [Float], shift: [Float]),
+                               _ a2: (scale: [Float], shift: [Float])) throws -> FeatureMap {
+        let r: FeatureMap
+        if let skipConv, let s = skipNorm?.foldableAffine {
+            r = try skipConv.inferenceForward(x, scale: s.scale, shift: s.shift, relu: false)
+        } else {
+            r = copy x
+        }
+        let h1 = try conv1.inferenceForward(x, scale: a1.scale, shift: a1.shift, relu: true)
+        _ = consume x
+        let h = try conv2.inferenceForward(h1, scale: a2.scale, shift: a2.shift, relu: false)
+        _ = consume h1
+        try gateAddReLU(h, gate: try se?.gate(h), residual: r)
+        return h
     }
 
     /// Returns dL/dx (nil when `needsInputGradient` is false).

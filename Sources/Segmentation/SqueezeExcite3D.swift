@@ -6,7 +6,7 @@ public final class SqueezeExcite3D: StateProvider {
     public let fc1: Linear, fc2: Linear
     private let pool = GlobalAvgPool()
     private let relu = Activation(.relu)
-    private let gate = Activation(.sigmoid)
+    private let sigmoid = Activation(.sigmoid)
     private let scale = ChannelScale()
 
     public init(_ channels: Int, reduction: Int = 4, rng: inout RandomSource) {
@@ -20,15 +20,19 @@ public final class SqueezeExcite3D: StateProvider {
     }
 
     public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+        try scale.forward(x, scale: try gate(x, training: training), training: training)
+    }
+
+    /// The per-channel gate [N, C] in (0, 1).
+    public func gate(_ x: FeatureMap, training: Bool = false) throws -> Tensor {
         let s = pool.forward(x, training: training)
         let h = relu.forward(try fc1.forward(s, training: training), training: training)
-        let g = gate.forward(try fc2.forward(h, training: training), training: training)
-        return try scale.forward(x, scale: g, training: training)
+        return sigmoid.forward(try fc2.forward(h, training: training), training: training)
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
         let (dxDirect, dg) = try scale.backward(dy)
-        let ds = try fc1.backward(try relu.backward(try fc2.backward(try gate.backward(dg!))))
+        let ds = try fc1.backward(try relu.backward(try fc2.backward(try sigmoid.backward(dg!))))
         return try add(dxDirect, try pool.backward(ds))
     }
 }

@@ -31,6 +31,9 @@ public final class UNet3D: StateProvider {
             + decoder.ups.enumerated().map { ("decoder.ups.\($0.offset).block.drop", $0.element.block.drop) }
     }
 
+    /// Every ResBlock3D, encoder stages first.
+    public var residualBlocks: [ResBlock3D] { encoder.stages + decoder.ups.map(\.block) }
+
     public func checkInput(_ x: FeatureMap) throws {
         guard x.c == config.inChannels else {
             throw SegmentationError.invalidInput("the model takes \(config.inChannels) channel(s), the input has \(x.c)")
@@ -43,11 +46,14 @@ public final class UNet3D: StateProvider {
 
     /// Raw class logits [N, classes, D, H, W]. `training` selects batch statistics and dropout and
     /// keeps what `backward` needs.
-    public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+    /// `x` is taken over: in evaluation each activation is released right after its last reader, which
+    /// keeps a 256^3 pass within about four full-resolution maps.
+    public func forward(_ x: consuming FeatureMap, training: Bool) throws -> FeatureMap {
         try checkInput(x)
-        let features = try encoder.forward(x, training: training)
+        let features = try encoder.forward(consume x, training: training)
         featureCount = features.count
-        return try head.forward(try decoder.forward(features, training: training), training: training)
+        let decoded = try decoder.forward(consume features, training: training)
+        return try head.forward(consume decoded, training: training)
     }
 
     /// Accumulates every parameter's gradient from dL/dlogits.

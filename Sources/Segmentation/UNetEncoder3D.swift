@@ -21,7 +21,7 @@ public final class UNetEncoder3D: StateProvider {
         stages.enumerated().flatMap { prefixed("stages.\($0.offset)", $0.element.stateItems()) }
     }
 
-    public func forward(_ x: FeatureMap, training: Bool) throws -> [FeatureMap] {
+    public func forward(_ x: consuming FeatureMap, training: Bool) throws -> [FeatureMap] {
         var features: [FeatureMap] = []
         var h = x
         for stage in stages {

@@ -17,9 +17,13 @@ public final class UpBlock3D: StateProvider {
         prefixed("up", up.stateItems()) + prefixed("block", block.stateItems())
     }
 
-    public func forward(_ x: FeatureMap, skip: FeatureMap, training: Bool) throws -> FeatureMap {
+    public func forward(_ x: consuming FeatureMap, skip: consuming FeatureMap, training: Bool) throws -> FeatureMap {
         let u = try up.forward(x, training: training)
-        return try block.forward(try concat(u, skip), training: training)
+        _ = consume x
+        let joined = try concat(u, skip)
+        _ = consume u
+        _ = consume skip
+        return try block.forward(consume joined, training: training)
     }
 
     /// Returns (dL/dx, dL/dskip).
