@@ -11,10 +11,18 @@ import Glibc
 /// therefore mapped here directly, 2 MiB aligned, with transparent huge pages requested: 512 times
 /// fewer faults and fewer TLB misses in the convolutions. Where the kernel has huge pages disabled
 /// the advice is ignored and the buffers behave as before.
+///
+/// A training step frees and asks again for the same sizes every step. Freed mappings are kept
+/// (up to `cacheLimit` bytes) and handed out again for a request of the same reserved size, so
+/// steady-state training touches no fresh pages at all. Only exact sizes are reused: a cached buffer
+/// never stands in for a smaller request, which would waste the difference. A request the cache
+/// cannot serve first unmaps cached buffers as needed to stay within the no-cache peak.
 public enum HostMemory {
     /// Below this, malloc's own arenas are faster than a mapping per buffer.
     static let mappedThreshold = 4 << 20
     static let hugePage = 2 << 20
+    /// Most bytes kept in freed buffers: an eighth of physical memory.
+    static let cacheLimit = Int(ProcessInfo.processInfo.physicalMemory / 8)
 
     /// Bytes actually reserved for a request (what `deallocate` must be given back).
     static func reservedSize(_ bytes: Int) -> Int {
@@ -23,25 +31,43 @@ public enum HostMemory {
     }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var mapped = 0
-    nonisolated(unsafe) private static var mappedPeak = 0
+    nonisolated(unsafe) private static var inUse = 0
+    nonisolated(unsafe) private static var peak = 0
+    /// Most bytes ever in use (never reset): the bound on in-use plus cached memory.
+    nonisolated(unsafe) private static var lifetimePeak = 0
+    nonisolated(unsafe) private static var cached: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) private static var cachedBytes = 0
 
-    /// Bytes in large buffers now, and the most there were since the last `resetPeak` — what a
-    /// network's activations cost, apart from the rest of the process.
+    /// Bytes in large buffers handed out now, and the most there were since the last `resetPeak` —
+    /// what a network's activations cost, apart from the rest of the process and the cache.
     public static var largeBufferBytes: (current: Int, peak: Int) {
         lock.lock(); defer { lock.unlock() }
-        return (mapped, mappedPeak)
+        return (inUse, peak)
+    }
+
+    /// In use plus cached: what the process holds in large buffers.
+    static var mappedBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return inUse + cachedBytes
+    }
+
+    static var lifetimePeakBytes: Int {
+        lock.lock(); defer { lock.unlock() }
+        return lifetimePeak
     }
 
     public static func resetPeak() {
-        lock.lock(); mappedPeak = mapped; lock.unlock()
+        lock.lock(); peak = inUse; lock.unlock()
     }
 
-    private static func account(_ delta: Int) {
+    /// Returns every cached buffer to the system (after inference, or when memory is wanted elsewhere).
+    public static func releaseCached() {
         lock.lock()
-        mapped += delta
-        mappedPeak = Swift.max(mappedPeak, mapped)
+        let all = cached
+        cached = [:]
+        cachedBytes = 0
         lock.unlock()
+        for (size, list) in all { for p in list { munmap(p, size) } }
     }
 
     /// Uninitialised memory of at least `bytes`, or nil when the system refuses it.
@@ -51,8 +77,54 @@ public enum HostMemory {
             var p: UnsafeMutableRawPointer?
             return posix_memalign(&p, 64, size) == 0 ? p : nil
         }
-        // Over-map by one huge page, then trim both ends so the buffer starts on a 2 MiB boundary
-        // (the kernel only backs aligned 2 MiB ranges with huge pages).
+        lock.lock()
+        inUse += size
+        peak = Swift.max(peak, inUse)
+        lifetimePeak = Swift.max(lifetimePeak, inUse)
+        if let p = cached[size]?.popLast() {
+            if cached[size]!.isEmpty { cached[size] = nil }
+            cachedBytes -= size
+            lock.unlock()
+            return p
+        }
+        // A miss maps fresh memory. Cached buffers go back to the system first, largest first, until
+        // mapped memory (in use + cached) fits under the most ever in use: the process never holds more
+        // than it would without the cache. Training repeats its sizes and soon stops missing.
+        var spare: [(Int, UnsafeMutableRawPointer)] = []
+        while inUse + cachedBytes > lifetimePeak, let largest = cached.keys.max() {
+            let q = cached[largest]!.removeLast()
+            if cached[largest]!.isEmpty { cached[largest] = nil }
+            cachedBytes -= largest
+            spare.append((largest, q))
+        }
+        lock.unlock()
+        for (s, q) in spare { munmap(q, s) }
+        guard let p = mapAligned(size) else {
+            lock.lock(); inUse -= size; lock.unlock()
+            return nil
+        }
+        return p
+    }
+
+    static func deallocate(_ p: UnsafeMutableRawPointer, bytes: Int) {
+        let size = reservedSize(bytes)
+        guard size >= mappedThreshold else { free(p); return }
+        lock.lock()
+        inUse -= size
+        if cachedBytes + size <= cacheLimit {
+            cached[size, default: []].append(p)
+            cachedBytes += size
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        munmap(p, size)
+    }
+
+    /// A fresh anonymous mapping starting on a 2 MiB boundary, huge pages requested.
+    private static func mapAligned(_ size: Int) -> UnsafeMutableRawPointer? {
+        // Over-map by one huge page, then trim both ends (the kernel backs only aligned 2 MiB ranges
+        // with huge pages).
         let span = size + hugePage
         guard let raw = mmap(nil, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               raw != MAP_FAILED else { return nil }
@@ -64,17 +136,6 @@ public enum HostMemory {
         let start = UnsafeMutableRawPointer(bitPattern: aligned)!
         if tail > 0 { munmap(start + size, tail) }
         _ = madvise(start, size, MADV_HUGEPAGE)
-        account(size)
         return start
-    }
-
-    static func deallocate(_ p: UnsafeMutableRawPointer, bytes: Int) {
-        let size = reservedSize(bytes)
-        if size >= mappedThreshold {
-            munmap(p, size)
-            account(-size)
-        } else {
-            free(p)
-        }
     }
 }

@@ -99,6 +99,8 @@ public struct Segmenter {
                 for v in 0..<V { probs[k * V + v] = 0.5 * (probs[k * V + v] + back[src * V + v]) }
             }
         }
+        // The network's freed activation buffers are of no use to what follows.
+        HostMemory.releaseCached()
         return mapBack(probs, grid: grid, geometry: ct.geometry, wantProbabilities: wantProbabilities)
     }
 
