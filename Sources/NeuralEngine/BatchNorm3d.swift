@@ -30,11 +30,21 @@ public final class BatchNorm3d: StateProvider {
     /// The evaluation-mode map y = x·scale + shift per channel (running statistics), which a preceding
     /// convolution can absorb into its weights and bias.
     public func inferenceAffine() -> (scale: [Float], shift: [Float]) {
+        let (mean, invStd) = runningStatistics()
+        return affine(mean: mean, invStd: invStd)
+    }
+
+    private func runningStatistics() -> (mean: [Double], invStd: [Double]) {
+        (runningMean.value.data.map { Double($0) }, runningVar.value.data.map { 1 / (Double($0) + eps).squareRoot() })
+    }
+
+    /// y = x·scale + shift with scale = γ/σ, shift = β − μ·γ/σ.
+    private func affine(mean: [Double], invStd: [Double]) -> (scale: [Float], shift: [Float]) {
         var a = [Float](repeating: 0, count: channels), b = a
         for c in 0..<channels {
-            let g = Double(weight.value.data[c]) / (Double(runningVar.value.data[c]) + eps).squareRoot()
+            let g = Double(weight.value.data[c]) * invStd[c]
             a[c] = Float(g)
-            b[c] = Float(Double(bias.value.data[c]) - Double(runningMean.value.data[c]) * g)
+            b[c] = Float(Double(bias.value.data[c]) - mean[c] * g)
         }
         return (a, b)
     }
@@ -67,17 +77,9 @@ public final class BatchNorm3d: StateProvider {
             }
             numBatchesTracked.value += 1
         } else {
-            for c in 0..<channels {
-                mean[c] = Double(runningMean.value.data[c])
-                invStd[c] = 1 / (Double(runningVar.value.data[c]) + eps).squareRoot()
-            }
+            (mean, invStd) = runningStatistics()
         }
-        var a = [Float](repeating: 0, count: channels), b = a
-        for c in 0..<channels {
-            let g = Double(weight.value.data[c]) * invStd[c]
-            a[c] = Float(g)
-            b[c] = Float(Double(bias.value.data[c]) - mean[c] * g)
-        }
+        let (a, b) = affine(mean: mean, invStd: invStd)
         let av = BlockKernels.lanes(a, blocks: x.blocks), bv = BlockKernels.lanes(b, blocks: x.blocks)
         let y = BlockKernels.affine(x, scale: repeatPerSample(av, x.n), shift: repeatPerSample(bv, x.n), relu: relu)
         saved = training ? (x, mean, invStd, relu ? y : nil) : nil

@@ -55,9 +55,9 @@ public final class ResBlock3D: StateProvider {
 
     /// `x` is taken over (consumed), so inference can free it as soon as its last convolution has read it.
     public func forward(_ x: consuming FeatureMap, training: Bool) throws -> FeatureMap {
-        if !training, foldsNormalization, fuseNormActivation, let a1 = norm1.foldableAffine, let a2 = norm2.foldableAffine,
-           skipNorm == nil || skipNorm!.foldableAffine != nil {
-            return try foldedForward(x, a1, a2)
+        if !training, foldsNormalization, fuseNormActivation, let a1 = norm1.foldableAffine, let a2 = norm2.foldableAffine {
+            let skipAffine = skipNorm?.foldableAffine
+            if skipNorm == nil || skipAffine != nil { return try foldedForward(x, a1, a2, skipAffine) }
         }
         var h = try conv1.forward(x, training: training)
         if fuseNormActivation {
@@ -80,9 +80,10 @@ public final class ResBlock3D: StateProvider {
     /// first), then gate, residual and ReLU in one in-place pass. Three full-size maps are made instead
     /// of nine, and each intermediate is released as soon as it has been read.
     private func foldedForward(_ x: consuming FeatureMap, _ a1: (scale: [Float], shift: [Float]),
-                               _ a2: (scale: [Float], shift: [Float])) throws -> FeatureMap {
+                               _ a2: (scale: [Float], shift: [Float]),
+                               _ skipAffine: (scale: [Float], shift: [Float])?) throws -> FeatureMap {
         let r: FeatureMap
-        if let skipConv, let s = skipNorm?.foldableAffine {
+        if let skipConv, let s = skipAffine {
             r = try skipConv.inferenceForward(x, scale: s.scale, shift: s.shift, relu: false)
         } else {
             r = copy x
