@@ -103,10 +103,14 @@ public final class DatasetBuilder: @unchecked Sendable {
         let next = Counter()
         let results = ResultBox()
         let group = DispatchGroup()
+        // Workers are dispatch work items, not Foundation threads: libdispatch keeps a per-thread cache of
+        // the continuations `concurrentPerform` allocates, and a short-lived thread that ran a parallel loop
+        // frees that cache on exit while a pool thread may still return a continuation to it (an
+        // AddressSanitizer double free, `malloc_consolidate(): unaligned fastbin chunk` without it).
+        // Pool threads live as long as the process.
+        let workers = DispatchQueue.global(qos: .userInitiated)
         for _ in 0..<max(1, min(options.jobs, todo.count)) {
-            group.enter()
-            Thread.detachNewThread { [self] in
-                defer { group.leave() }
+            workers.async(group: group) { [self] in
                 while !self.isStopped, let n = next.take(below: work.count) {
                     let c = work[n]
                     do {

@@ -9,11 +9,6 @@ import XCTest
 /// segments synthetic patients it was not trained on (seeds outside the training script's 1-24) well
 /// enough for the demo: its weights are a trained model, not a placeholder.
 final class BundledModelTests: XCTestCase {
-    override func setUp() {
-        super.setUp()
-        Parallelism.threadCount = 1   // see docs/pipeline.md, known issue
-    }
-
     static let atlas: Result<Atlas, Error>? = {
         guard let dir = DataPaths.templateDirectory else { return nil }
         return Result {

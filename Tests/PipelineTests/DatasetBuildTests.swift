@@ -9,11 +9,12 @@ import XCTest
 /// `dataset build` on generated studies with decoy series: the three forms and the manifest, resuming
 /// after an interruption, and sharding + merging.
 final class DatasetBuildTests: XCTestCase {
-    /// Single-threaded loops: an intermittent heap corruption in multi-threaded code under these tests is
-    /// still open (docs/pipeline.md, known issue).
+    /// Two threads whatever the machine: a one-job build then runs parallel loops on the builder's
+    /// worker, the configuration that corrupted the heap when workers were short-lived threads
+    /// (docs/pipeline.md, "Parallel and sharded").
     override func setUp() {
         super.setUp()
-        Parallelism.threadCount = 1
+        Parallelism.threadCount = 2
     }
 
     /// Shared by all tests (generation is the slow part): source studies and the atlas.
@@ -23,7 +24,7 @@ final class DatasetBuildTests: XCTestCase {
 
     override class func setUp() {
         super.setUp()
-        Parallelism.threadCount = 1
+        Parallelism.threadCount = 2
         root = Fixtures.tempDir("dataset")
         studies = try! Fixtures.makeSource(in: root.appendingPathComponent("source"), count: 3)
         atlas = try! Fixtures.makeAtlas(in: root.appendingPathComponent("atlas"))

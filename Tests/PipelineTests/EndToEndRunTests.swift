@@ -9,13 +9,6 @@ import XCTest
 /// `run` on a generated DICOMDIR study (phantom patient with a known lesion, decoy series): report
 /// files, the SEG's structure read back with the DICOM module's parser, and the Secondary Captures.
 final class EndToEndRunTests: XCTestCase {
-    /// Single-threaded loops: an intermittent heap corruption in multi-threaded code under these tests is
-    /// still open (docs/pipeline.md, known issue).
-    override func setUp() {
-        super.setUp()
-        Parallelism.threadCount = 1
-    }
-
     func testRunOnGeneratedDICOMDIRWritesReportAndSEG() throws {
         let root = Fixtures.tempDir("run")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -8,13 +8,6 @@ import XCTest
 /// The U-Net scan segmenter on a small randomly initialised model: output on the scan grid,
 /// softmax that sums to one, labels that are the argmax with sides from the midline.
 final class UNetScanSegmenterTests: XCTestCase {
-    /// Single-threaded loops: an intermittent heap corruption in multi-threaded code under these tests is
-    /// still open (docs/pipeline.md, known issue).
-    override func setUp() {
-        super.setUp()
-        Parallelism.threadCount = 1
-    }
-
     func testWholeScanInferenceOnTheScanGrid() throws {
         let dir = Fixtures.tempDir("model")
         defer { try? FileManager.default.removeItem(at: dir) }
