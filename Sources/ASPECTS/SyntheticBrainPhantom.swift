@@ -84,7 +84,7 @@ public struct SyntheticBrainPhantom: Sendable {
 
     /// A case: `lesion` false gives a healthy brain, true a lesion in a randomly chosen pattern and side.
     public static func generate(seed: UInt64, lesion: Bool, options: Options = Options()) -> SyntheticBrainPhantom {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var truthCodes: [Int] = []
         var side: Hemisphere? = nil
         var depth = 0.0
@@ -100,13 +100,13 @@ public struct SyntheticBrainPhantom: Sendable {
 
     /// A case with a lesion of `depth` HU in exactly `lesionCodes` (all on one side, or empty).
     public static func generate(seed: UInt64, lesionCodes: [Int], depth: Double, options: Options = Options()) -> SyntheticBrainPhantom {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let sides = Set(lesionCodes.map { $0 <= 10 ? Hemisphere.right : .left })
         precondition(sides.count <= 1, "a generated lesion lies in one hemisphere")
         return generate(seed: &rng, lesionCodes: lesionCodes.sorted(), side: sides.first, depth: depth, options: options)
     }
 
-    static func generate(seed rng: inout SeededRandom, lesionCodes: [Int], side: Hemisphere?, depth: Double,
+    static func generate(seed rng: inout SplitMix64, lesionCodes: [Int], side: Hemisphere?, depth: Double,
                          options o: Options) -> SyntheticBrainPhantom {
         let size = o.size
         // Centre the layout in x and y; z from 50 mm below the ganglionic level.
@@ -156,7 +156,7 @@ public struct SyntheticBrainPhantom: Sendable {
 
     /// Adds white noise scaled so that after in-plane Gaussian smoothing its SD is `noiseSD`, then smooths
     /// image and noise together (edges get partial-volume blur, noise gets in-plane correlation).
-    static func smoothAndAddNoise(_ v: inout Volume<Float>, sigma: Double, noiseSD: Double, rng: inout SeededRandom) {
+    static func smoothAndAddNoise(_ v: inout Volume<Float>, sigma: Double, noiseSD: Double, rng: inout SplitMix64) {
         let half = SeparableFilter.gaussianHalfKernel(sigma: sigma)
         // Separable 2-D smoothing shrinks white-noise SD by sum(w^2) over the 1-D kernel (sqrt per axis, two axes).
         let shrink = half.enumerated().reduce(0.0) { $0 + Double($1.element * $1.element) * ($1.offset == 0 ? 1 : 2) }

@@ -68,7 +68,7 @@ public struct SyntheticPatient: Sendable {
               p.spacing.map({ $0.min() > 0 }) ?? true else {
             throw AtlasError.invalidContent(file: "synthetic patient", problem: "parameters out of range (negative sizes, fraction outside 0...1)")
         }
-        var rng = SeededRandom(seed: p.seed)
+        var rng = SplitMix64(seed: p.seed)
         let headHU = withAir(head, airHU: p.airHU)
 
         // 1. the affine, native -> atlas, about the head's centre
@@ -149,7 +149,7 @@ public struct SyntheticPatient: Sendable {
     /// The outlines of `labels` on axial slices `sliceSpacingMM` apart, each outline voxel kept with
     /// probability `fraction`.
     public static func outlineOverlay(_ labels: Volume<UInt8>, sliceSpacingMM: Double, fraction: Double,
-                                      rng: inout SeededRandom) -> Volume<UInt8> {
+                                      rng: inout SplitMix64) -> Volume<UInt8> {
         let axis = SkullStripper.headFootAxis(labels.geometry)
         let outline = LabelBoundaries.mask(labels, inPlaneOf: axis)
         let step = Swift.max(1, Int((sliceSpacingMM / labels.geometry.spacing[axis]).rounded()))

@@ -46,35 +46,35 @@ public struct NIfTISummary {
         let range = image.valueRange
         func arr(_ a: [Double]) -> String { "[" + a.map(jsonNumber).joined(separator: ", ") + "]" }
         let fields: [(String, String)] = [
-            ("file", jsonString(file)),
+            ("file", JSONText.quoted(file)),
             ("version", "\(h.version)"),
             ("compressed", image.compressed ? "true" : "false"),
-            ("endianness", jsonString(h.endianness.rawValue)),
+            ("endianness", JSONText.quoted(h.endianness.rawValue)),
             ("dim", "[" + h.dim.map(String.init).joined(separator: ", ") + "]"),
             ("shape", "[" + usedDims.map(String.init).joined(separator: ", ") + "]"),
             ("components", "\(image.components)"),
             ("pixdim", arr(h.pixdim)),
             ("spacing", arr([g.spacing.x, g.spacing.y, g.spacing.z])),
-            ("datatype", jsonString(h.datatype.name)),
+            ("datatype", JSONText.quoted(h.datatype.name)),
             ("datatype_code", "\(h.datatype.rawValue)"),
             ("bitpix", "\(h.bitpix)"),
-            ("orientation", jsonString(g.orientationCode)),
+            ("orientation", JSONText.quoted(g.orientationCode)),
             ("affine", "[" + affineRows.map(arr).joined(separator: ", ") + "]"),
-            ("affine_source", jsonString(image.affineSource.rawValue)),
+            ("affine_source", JSONText.quoted(image.affineSource.rawValue)),
             ("sform_code", "\(h.sformCode)"),
             ("qform_code", "\(h.qformCode)"),
             ("scl_slope", jsonNumber(h.sclSlope)),
             ("scl_inter", jsonNumber(h.sclInter)),
             ("intent_code", "\(h.intentCode)"),
-            ("intent", jsonString(h.intentDescription)),
-            ("intent_name", jsonString(h.intentName)),
-            ("descrip", jsonString(h.descrip)),
+            ("intent", JSONText.quoted(h.intentDescription)),
+            ("intent_name", JSONText.quoted(h.intentName)),
+            ("descrip", JSONText.quoted(h.descrip)),
             ("xyzt_units", "\(h.xyztUnits)"),
             ("vox_offset", "\(h.voxOffset)"),
             ("min", range.map { jsonNumber($0.min) } ?? "null"),
             ("max", range.map { jsonNumber($0.max) } ?? "null"),
         ]
-        return "{\n" + fields.map { "  \(jsonString($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}"
+        return "{\n" + fields.map { "  \(JSONText.quoted($0.0)): \($0.1)" }.joined(separator: ",\n") + "\n}"
     }
 }
 
@@ -85,19 +85,3 @@ private func formatNumber(_ d: Double) -> String {
 
 /// JSON has no NaN or infinity: they become null.
 private func jsonNumber(_ d: Double) -> String { d.isFinite ? "\(d)" : "null" }
-
-private func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-        }
-    }
-    return out + "\""
-}

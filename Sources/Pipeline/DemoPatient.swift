@@ -36,7 +36,7 @@ public struct DemoPatient {
         guard ct.geometry.isClose(to: atlas.labels.geometry, tolerance: 1e-3) else {
             throw PipelineError.input(path: url.path, problem: "is not on the atlas grid; the demo needs the atlas built from this template")
         }
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let lesion = Set(lesionCodes.map(UInt8.init))
         for n in ct.data.indices {
             var v = Double(ct.data[n])

@@ -59,7 +59,7 @@ final class StatisticsTests: XCTestCase {
     }
 
     /// Gaussian-smoothed white noise along i and j (sigma in voxels), unit SD before smoothing.
-    func smoothedNoise(size: SIMD3<Int>, sigma: Double, rng: inout SeededRandom) -> [Float] {
+    func smoothedNoise(size: SIMD3<Int>, sigma: Double, rng: inout SplitMix64) -> [Float] {
         let n = size.x * size.y * size.z
         var v = (0..<n).map { _ in Float(rng.gaussian()) }
         let r = Int((3 * sigma).rounded(.up))
@@ -85,7 +85,7 @@ final class StatisticsTests: XCTestCase {
     func testZScoreIsStandardNormalUnderCorrelatedNoise() throws {
         // Pure noise, no difference between the regions: z must behave like N(0, 1). Without the
         // effective-sample-size correction its variance would be about 8 here.
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let size = SIMD3(48, 24, 6)
         var zs: [Double] = [], naive: [Double] = []
         for _ in 0..<150 {

@@ -116,7 +116,7 @@ final class LabelTransferComponentTests: XCTestCase {
         let labels = blobLabels(on: g, shiftX: 0)
         let template = intensity(labels)
         let shiftedLabels = blobLabels(on: g, shiftX: 3)
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let identity = LabelTransferTransforms(affine: .identity, warp: nil, inverseWarp: nil)
         let refinement = OverlayRefinement()
 
@@ -177,7 +177,7 @@ final class LabelTransferComponentTests: XCTestCase {
     }
 
     /// In-plane outlines on every third slice, two thirds of the voxels kept.
-    private func outline(_ labels: Volume<UInt8>, rng: inout SeededRandom) -> OverlayPointCloud {
+    private func outline(_ labels: Volume<UInt8>, rng: inout SplitMix64) -> OverlayPointCloud {
         let m = LabelBoundaries.mask(labels, inPlaneOf: 2)
         var kept = Volume<UInt8>(geometry: labels.geometry)
         for k in stride(from: 0, to: labels.size.z, by: 3) { for j in 0..<labels.size.y { for i in 0..<labels.size.x

@@ -34,7 +34,7 @@ final class BSplineTests: XCTestCase {
 
     func testCoefficientsMatchDirectSolveAlongEachAxis() {
         let size = SIMD3(7, 6, 5)
-        var rng = TestRandom(11)
+        var rng = SplitMix64(seed: 11)
         let data = (0..<(7 * 6 * 5)).map { _ in rng.uniform() * 10 - 5 }
         // Reference: apply the 1-D solve along i, then j, then k.
         var ref = data
@@ -58,7 +58,7 @@ final class BSplineTests: XCTestCase {
 
     func testLongLinesAndTinyAxes() {
         for n in [1, 2, 3, 70] {
-            var rng = TestRandom(UInt64(n))
+            var rng = SplitMix64(seed: UInt64(n))
             let d = (0..<n).map { _ in rng.uniform() }
             let expected = solveMirror(d)
             for axis in 0..<3 {

@@ -93,11 +93,11 @@ final class ResampleTests: XCTestCase {
     func testLabelModeNeverInventsLabels() throws {
         let allowed: [UInt8] = [0, 3, 7, 12, 200]
         let g = Geometry(size: SIMD3(20, 18, 16), spacing: SIMD3(1.5, 1.5, 2))
-        var rng = TestRandom(3)
+        var rng = SplitMix64(seed: 3)
         // Blobs of labels so that many output voxels sit on boundaries between several labels.
         var labels = Volume<UInt8>(geometry: g)
         for k in 0..<16 { for j in 0..<18 { for i in 0..<20 {
-            labels[i, j, k] = allowed[((i / 3) * 7 + (j / 2) * 3 + (k / 3) * 5 + rng.int(2)) % allowed.count]
+            labels[i, j, k] = allowed[((i / 3) * 7 + (j / 2) * 3 + (k / 3) * 5 + Int.random(in: 0..<2, using: &rng)) % allowed.count]
         } } }
         let output = Geometry(size: SIMD3(41, 37, 35), spacing: SIMD3(0.7, 0.75, 0.9), origin: SIMD3(-1, 1, 0.5),
                               direction: rotation(axis: SIMD3(1, 1, 1), angle: 0.3))
@@ -110,11 +110,11 @@ final class ResampleTests: XCTestCase {
 
     /// The vote against a direct computation of the summed trilinear weights per label.
     func testLabelVoteMatchesWeightedMajority() {
-        var rng = TestRandom(4)
+        var rng = SplitMix64(seed: 4)
         let size = SIMD3(3, 3, 3)
         var tested = 0
         for _ in 0..<400 {
-            let grid: [Int32] = (0..<27).map { _ in Int32(rng.int(4)) }
+            let grid: [Int32] = (0..<27).map { _ in Int32(Int.random(in: 0..<4, using: &rng)) }
             let p = SIMD3(rng.uniform() * 2, rng.uniform() * 2, rng.uniform() * 2)
             var totals = [Int32: Double]()
             let b = SIMD3<Int>(Int(p.x), Int(p.y), Int(p.z))
@@ -170,7 +170,7 @@ final class ResampleTests: XCTestCase {
 
     func testVectorImageComponentsAreResampledIndependently() throws {
         let g = Geometry(size: SIMD3(9, 8, 7))
-        var rng = TestRandom(6)
+        var rng = SplitMix64(seed: 6)
         let field = try Volume<Float>(geometry: g, components: 3, data: (0..<(g.voxelCount * 3)).map { _ in Float(rng.uniform()) })
         let out = Geometry(size: SIMD3(6, 6, 6), spacing: SIMD3(1.3, 1.2, 1.1), origin: SIMD3(0.4, 0.2, 0.3),
                            direction: rotation(axis: SIMD3(1, 0, 0), angle: 0.2))

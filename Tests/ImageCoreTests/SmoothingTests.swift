@@ -86,8 +86,8 @@ final class SmoothingTests: XCTestCase {
 
     func testIntegerInputAndVectorComponents() throws {
         let g = Geometry(size: SIMD3(10, 9, 8))
-        var rng = TestRandom(22)
-        let ints = try Volume<Int16>(geometry: g, data: (0..<g.voxelCount).map { _ in Int16(rng.int(2000)) - 1000 })
+        var rng = SplitMix64(seed: 22)
+        let ints = try Volume<Int16>(geometry: g, data: (0..<g.voxelCount).map { _ in Int16(Int.random(in: 0..<2000, using: &rng)) - 1000 })
         XCTAssertEqual(try ints.gaussianSmoothed(sigmaMM: 1.2).data, try ints.converted(to: Float.self).gaussianSmoothed(sigmaMM: 1.2).data)
         let field = try Volume<Float>(geometry: g, components: 2, data: (0..<(2 * g.voxelCount)).map { _ in Float(rng.uniform()) })
         let s = try field.gaussianSmoothed(sigmaMM: 1)

@@ -11,20 +11,20 @@ final class StatisticsTests: XCTestCase {
 
     func testMatchesDirectComputationWithNaNsAndMask() throws {
         let g = Geometry(size: SIMD3(50, 50, 50))
-        var rng = TestRandom(41)
+        var rng = SplitMix64(seed: 41)
         var values = [Float](repeating: 0, count: g.voxelCount)
         for n in 0..<values.count {
             // CT-like: many exact ties (air, water) plus a continuous part and a few NaNs.
-            switch rng.int(10) {
+            switch Int.random(in: 0..<10, using: &rng) {
             case 0, 1, 2: values[n] = -1024
             case 3: values[n] = 0
-            case 4 where rng.int(50) == 0: values[n] = .nan
+            case 4 where Int.random(in: 0..<50, using: &rng) == 0: values[n] = .nan
             default: values[n] = Float(rng.uniform() * 120 - 20)
             }
         }
         let v = try Volume<Float>(geometry: g, data: values)
         var mask = Volume<UInt8>(geometry: g)
-        for n in 0..<mask.voxelCount where rng.int(3) == 0 { mask.data[n] = 1 }
+        for n in 0..<mask.voxelCount where Int.random(in: 0..<3, using: &rng) == 0 { mask.data[n] = 1 }
         for m in [nil, mask] {
             let selected = (0..<values.count).filter { m == nil || m!.data[$0] != 0 }
             let finite = selected.map { Double(values[$0]) }.filter { !$0.isNaN }

@@ -1,19 +1,6 @@
 import Foundation
 import ImageCore
 
-/// Deterministic pseudo-random numbers for synthetic test volumes.
-struct TestRandom {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 11
-    }
-    /// Uniform in [0, 1).
-    mutating func uniform() -> Double { Double(next() & ((1 << 53) - 1)) / Double(1 << 53) }
-    mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-}
-
 /// A rotation matrix (LPS) about a unit axis.
 func rotation(axis a: SIMD3<Double>, angle: Double) -> [SIMD3<Double>] {
     let u = a / (a * a).sum().squareRoot()
@@ -30,7 +17,7 @@ func compose(_ r: [SIMD3<Double>], _ d: [SIMD3<Double>]) -> [SIMD3<Double>] {
 }
 
 func randomFloatVolume(_ g: Geometry, seed: UInt64) -> Volume<Float> {
-    var rng = TestRandom(seed)
+    var rng = SplitMix64(seed: seed)
     return try! Volume(geometry: g, data: (0..<g.voxelCount).map { _ in Float(rng.uniform() * 2 - 1) })
 }
 

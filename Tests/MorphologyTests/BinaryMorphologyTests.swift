@@ -29,10 +29,10 @@ final class BinaryMorphologyTests: XCTestCase {
     }
 
     func testDilationIsDualOfErosion() throws {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         let g = Geometry(size: SIMD3(30, 28, 20), spacing: SIMD3(0.8, 1.1, 2))
         var m = BinaryMask.emptyMask(g)
-        for n in 0..<m.data.count where rng.unit() < 0.01 { m.data[n] = 1 }
+        for n in 0..<m.data.count where rng.uniform() < 0.01 { m.data[n] = 1 }
         let d = try BinaryMorphology.dilate(m, radius: 3.3)
         let e = try BinaryMorphology.erode(m.inverted(), radius: 3.3).inverted()
         assertSameMask(d, e)
@@ -60,10 +60,10 @@ final class BinaryMorphologyTests: XCTestCase {
     }
 
     func testOpeningNeverAddsAndClosingNeverRemoves() throws {
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let g = Geometry(size: SIMD3(26, 24, 22), spacing: SIMD3(1, 1.2, 1.5))
         var m = BinaryMask.emptyMask(g)
-        for n in 0..<m.data.count where rng.unit() < 0.3 { m.data[n] = 1 }
+        for n in 0..<m.data.count where rng.uniform() < 0.3 { m.data[n] = 1 }
         let o = try BinaryMorphology.open(m, radius: 2)
         let c = try BinaryMorphology.close(m, radius: 2)
         XCTAssertEqual(try o.subtracting(m).nonzeroCount, 0)

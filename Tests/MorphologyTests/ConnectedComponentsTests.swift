@@ -34,11 +34,11 @@ final class ConnectedComponentsTests: XCTestCase {
 
     /// Against a plain breadth-first flood fill with explicit neighbour offsets.
     func testMatchesFloodFillOnRandomMasks() {
-        var rng = SplitMix(seed: 99)
+        var rng = SplitMix64(seed: 99)
         let g = Geometry(size: SIMD3(17, 15, 12))
         for density in [0.2, 0.35, 0.5] {
             var m = BinaryMask.emptyMask(g)
-            for n in 0..<m.data.count where rng.unit() < density { m.data[n] = 1 }
+            for n in 0..<m.data.count where rng.uniform() < density { m.data[n] = 1 }
             for conn in Connectivity.allCases {
                 let cc = ConnectedComponents(m, connectivity: conn)
                 let ref = floodLabels(m, conn)

@@ -30,10 +30,10 @@ final class DistanceTransformTests: XCTestCase {
     }
 
     func testMatchesBruteForceOnRandomMask() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let g = Geometry(size: SIMD3(19, 13, 9), spacing: SIMD3(0.9, 0.6, 2.2))
         var m = BinaryMask.emptyMask(g)
-        for n in 0..<m.data.count where rng.unit() < 0.02 { m.data[n] = 1 }
+        for n in 0..<m.data.count where rng.uniform() < 0.02 { m.data[n] = 1 }
         let features = (0..<m.data.count).filter { m.data[$0] != 0 }.map { n -> SIMD3<Double> in
             let i = n % 19, j = (n / 19) % 13, k = n / (19 * 13)
             return SIMD3(Double(i), Double(j), Double(k)) * g.spacing
@@ -62,10 +62,10 @@ final class DistanceTransformTests: XCTestCase {
     }
 
     func testThreadCountDoesNotChangeResult() {
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let g = Geometry(size: SIMD3(40, 37, 33), spacing: SIMD3(1, 0.8, 1.7))
         var m = BinaryMask.emptyMask(g)
-        for n in 0..<m.data.count where rng.unit() < 0.003 { m.data[n] = 1 }
+        for n in 0..<m.data.count where rng.uniform() < 0.003 { m.data[n] = 1 }
         let saved = Parallelism.threadCount
         defer { Parallelism.threadCount = saved }
         Parallelism.threadCount = 1

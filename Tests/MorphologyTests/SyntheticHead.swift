@@ -128,8 +128,8 @@ struct SyntheticHead {
               }
             }
         }
-        var rng = SplitMix(seed: seed)
-        if noiseHU > 0 { for v in 0..<n { ct.data[v] += Float(noiseHU * rng.normal()) } }
+        var rng = SplitMix64(seed: seed)
+        if noiseHU > 0 { for v in 0..<n { ct.data[v] += Float(noiseHU * rng.gaussian()) } }
         return (ct, truth, scalp)
     }
 }

@@ -92,7 +92,7 @@ final class FieldAlgebraTests: XCTestCase {
 
     /// Gaussian smoothing against a direct 3-D convolution with replicated borders.
     func testSmoothingMatchesDirectConvolution() {
-        var rng = SystemRandomNumberGeneratorSeeded(9)
+        var rng = SplitMix64(seed: 9)
         var u = DisplacementField(geometry: grid)
         for q in 0..<u.data.count { u.data[q] = Float(rng.uniform() - 0.5) }
         let sigma = 1.2

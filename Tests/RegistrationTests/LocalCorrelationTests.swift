@@ -5,7 +5,7 @@ import XCTest
 /// LNCC against a brute-force evaluation and its gradient against finite differences.
 final class LocalCorrelationTests: XCTestCase {
     func randomVolume(_ s: SIMD3<Int>, seed: UInt64) -> Volume<Float> {
-        var rng = SystemRandomNumberGeneratorSeeded(seed)
+        var rng = SplitMix64(seed: seed)
         var v = Volume<Float>(geometry: Geometry(size: s))
         for q in 0..<v.voxelCount { v.data[q] = Float(rng.uniform()) }
         return v
@@ -67,15 +67,4 @@ final class LocalCorrelationTests: XCTestCase {
         XCTAssertEqual(r.value, 1, accuracy: 1e-3)
         XCTAssertLessThan(r.movingDerivative.data.map { abs($0) }.max()!, 1e-4)
     }
-}
-
-/// Deterministic generator for test data.
-struct SystemRandomNumberGeneratorSeeded {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
-    mutating func next() -> UInt64 {
-        state ^= state << 13; state ^= state >> 7; state ^= state << 17
-        return state
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
