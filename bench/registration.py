@@ -7,7 +7,9 @@ template upsampled to 1 mm, 256^3) is pulled through a known smooth deformation 
 labels pulled the same way (nearest) are the ground truth in moving space. Each tool registers
 fixed = template to moving = deformed template; the template labels are then mapped into moving space
 through the tool's inverse transforms and compared with the truth: mean Dice over the 20 largest
-structures. The same deformation is used by Tests/RegistrationTests/TemplateRegistrationTests.swift.
+structures. The default deformation is the one Tests/RegistrationTests/TemplateRegistrationTests.swift uses;
+--amplitude, --wavelength and --rotation build other cases of the same family (larger or shorter-wave
+fields are harder: the template is nearly uniform inside the brain).
 
 Every run is a separate process on the same number of threads (DEEPSTROKE_THREADS / --threads for
 DeepStroke, ITK_GLOBAL_DEFAULT_NUMBER_OF_THREADS for ANTs), timed by /usr/bin/time (wall, CPU, peak RSS).
@@ -16,6 +18,7 @@ CPU seconds are printed too because wall times are inflated when the machine is 
     python3 bench/registration.py [--resolutions 2,1] [--tools ours,SyNCC,SyNAggro] [--threads 2]
                                   [--preset default] [--workdir DIR] [--json FILE]
                                   [--ants-timeout SECONDS] [--ants-log]
+                                  [--amplitude MM] [--wavelength MM] [--rotation X,Y,Z]
 
 Tools: `ours` (with --preset fast|default|aggressive, several joined by +), any ANTsPy type_of_transform
 (SyNCC, SyNAggro, ...), and `SyNCC-its=AxBxC`: SyNCC's deformable stage (CC radius 4, SyN[0.15,3,0]) with
@@ -57,7 +60,7 @@ def world_lps(affine_ras, shape):
     return (LPS @ ras).reshape(3, *shape)
 
 
-def known_map(affine_ras, shape, amplitude=4.0, wavelength=60.0):
+def known_map(affine_ras, shape, amplitude=4.0, wavelength=60.0, angles=(5, -6, 7)):
     """Input-space (template) continuous indices for every moving-grid voxel: z -> A(z + d(z))."""
     p = world_lps(affine_ras, shape)
     w = 2 * np.pi / wavelength
@@ -66,7 +69,7 @@ def known_map(affine_ras, shape, amplitude=4.0, wavelength=60.0):
                   amplitude * np.sin(w * p[0] + 2.0) * np.cos(w * p[1] + 0.7)])
     q = (p + d).reshape(3, -1)
     centre = (LPS @ (affine_ras[:3, :3] @ ((np.array(shape) - 1) / 2) + affine_ras[:3, 3]))
-    m = rotation([5, -6, 7]) @ np.array([[1.04, 0.02, 0], [0, 0.97, 0.01], [0, 0, 1.03]])
+    m = rotation(angles) @ np.array([[1.04, 0.02, 0], [0, 0.97, 0.01], [0, 0, 1.03]])
     r = m @ (q - centre[:, None]) + centre[:, None] + np.array([4.0, -3.0, 5.0])[:, None]
     ras = LPS @ r
     inv = np.linalg.inv(affine_ras)
@@ -85,7 +88,7 @@ def pull(data, coords, order):
     return out
 
 
-def build_case(workdir, mm):
+def build_case(workdir, mm, amplitude=4.0, wavelength=60.0, angles=(5, -6, 7)):
     d = DATA / "ct_template"
     t = nib.load(str(d / "template_2mm.nii.gz"))
     s = nib.load(str(d / "structures_2mm.nii.gz"))
@@ -105,7 +108,7 @@ def build_case(workdir, mm):
     fixed, labels = workdir / f"fixed_{mm}mm.nii.gz", workdir / f"labels_{mm}mm.nii.gz"
     nib.Nifti1Image(tdata, affine).to_filename(str(fixed))
     nib.Nifti1Image(sdata, affine).to_filename(str(labels))
-    coords = known_map(affine, shape)
+    coords = known_map(affine, shape, amplitude, wavelength, angles)
     moving = pull(tdata, coords, 1).astype(np.float32)
     truth = pull(sdata, coords, 0).astype(np.int16)
     mpath, tpath = workdir / f"moving_{mm}mm.nii.gz", workdir / f"truth_{mm}mm.nii.gz"
@@ -228,6 +231,9 @@ def main():
     ap.add_argument("--workdir")
     ap.add_argument("--json", help="also write the results here (rewritten after every run)")
     ap.add_argument("--ants-timeout", type=float, help="stop an ANTs run after this many seconds (reported as a lower bound)")
+    ap.add_argument("--amplitude", type=float, default=4.0, help="deformation amplitude, mm (default 4)")
+    ap.add_argument("--wavelength", type=float, default=60.0, help="deformation wavelength, mm (default 60)")
+    ap.add_argument("--rotation", default="5,-6,7", help="rotation of the affine part, degrees about x,y,z (default 5,-6,7)")
     ap.add_argument("--ants-log", action="store_true",
                     help="ANTs verbose output (metric per iteration) to WORKDIR/ants_KIND_MMmm.log, to follow long runs")
     # worker mode (one ANTsPy registration in its own process)
@@ -242,7 +248,7 @@ def main():
     workdir.mkdir(parents=True, exist_ok=True)
     results = []
     for mm in [int(x) for x in args.resolutions.split(",")]:
-        case = build_case(workdir, mm)
+        case = build_case(workdir, mm, args.amplitude, args.wavelength, [float(a) for a in args.rotation.split(",")])
         rows = []
         for tool in args.tools.split(","):
             for preset in (args.preset.split("+") if tool == "ours" else [None]):
