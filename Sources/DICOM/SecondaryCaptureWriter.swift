@@ -29,7 +29,7 @@ public struct SecondaryCaptureWriter {
     /// source study. Returns the files written.
     public func write(_ pictures: [Picture], source: SourceSeries, to folder: URL) throws -> [URL] {
         let seriesUID = UIDGenerator.make()
-        let (date, time) = SegmentationWriter.now()
+        let created = SourceSeries.timestamp()
         var out: [URL] = []
         for (n, p) in pictures.enumerated() {
             guard p.width > 0, p.height > 0, p.width <= 65535, p.height <= 65535, p.rgb.count == p.width * p.height * 3 else {
@@ -37,24 +37,13 @@ public struct SecondaryCaptureWriter {
             }
             let sopUID = UIDGenerator.make()
             var ds = DataSetWriter()
-            ds.add(Tag.specificCharacterSet, .CS, "ISO_IR 100")
-            ds.add(Tag.imageType, .CS, "DERIVED\\SECONDARY")
-            ds.add(Tag.sopClassUID, .UI, Self.secondaryCaptureStorage)
-            ds.add(Tag.sopInstanceUID, .UI, sopUID)
-            ds.add(Tag.seriesDate, .DA, date)
-            ds.add(Tag.contentDate, .DA, date)
-            ds.add(Tag.seriesTime, .TM, time)
-            ds.add(Tag.contentTime, .TM, time)
-            ds.add(Tag.modality, .CS, "OT")
+            source.addDerivedHeader(to: &ds, DerivedObject(
+                imageType: "DERIVED\\SECONDARY", sopClassUID: Self.secondaryCaptureStorage, sopInstanceUID: sopUID,
+                seriesInstanceUID: seriesUID, seriesNumber: seriesNumber, instanceNumber: n + 1, modality: "OT",
+                manufacturer: manufacturer, seriesDescription: seriesDescription, softwareVersions: softwareVersion,
+                created: created))
             ds.add(DICOMTag(0x0008, 0x0064), .CS, "WSD")                 // Conversion Type: workstation
-            ds.add(Tag.manufacturer, .LO, manufacturer)
-            ds.add(Tag.seriesDescription, .LO, seriesDescription)
             ds.add(Tag.derivationDescription, .ST, p.description)
-            ds.add(Tag.softwareVersions, .LO, softwareVersion)
-            source.addPatientAndStudy(to: &ds)
-            ds.add(Tag.seriesInstanceUID, .UI, seriesUID)
-            ds.add(Tag.seriesNumber, .IS, String(seriesNumber))
-            ds.add(Tag.instanceNumber, .IS, String(n + 1))
             ds.add(DICOMTag(0x0020, 0x0020), .CS, "")                     // Patient Orientation (none: a picture)
             ds.add(DICOMTag(0x0028, 0x0301), .CS, "YES")                  // Burned In Annotation: the report has text
             ds.addUS(Tag.samplesPerPixel, [3])

@@ -80,27 +80,14 @@ public struct SegmentationWriter {
 
         let rowDir = normalized(g.direction[0]), colDir = normalized(-g.direction[1])
         let sopUID = UIDGenerator.make(), seriesUID = UIDGenerator.make(), dimensionUID = UIDGenerator.make()
-        let (date, time) = Self.now()
-
         var ds = DataSetWriter()
-        ds.add(Tag.specificCharacterSet, .CS, "ISO_IR 100")
-        ds.add(Tag.imageType, .CS, "DERIVED\\PRIMARY")
-        ds.add(Tag.sopClassUID, .UI, Self.segmentationStorage)
-        ds.add(Tag.sopInstanceUID, .UI, sopUID)
-        ds.add(Tag.seriesDate, .DA, date)
-        ds.add(Tag.contentDate, .DA, date)
-        ds.add(Tag.seriesTime, .TM, time)
-        ds.add(Tag.contentTime, .TM, time)
-        ds.add(Tag.modality, .CS, "SEG")
-        ds.add(Tag.manufacturer, .LO, manufacturer)
-        ds.add(Tag.seriesDescription, .LO, seriesDescription)
+        source.addDerivedHeader(to: &ds, DerivedObject(
+            imageType: "DERIVED\\PRIMARY", sopClassUID: Self.segmentationStorage, sopInstanceUID: sopUID,
+            seriesInstanceUID: seriesUID, seriesNumber: seriesNumber, instanceNumber: 1, modality: "SEG",
+            manufacturer: manufacturer, seriesDescription: seriesDescription, softwareVersions: algorithmVersion,
+            created: SourceSeries.timestamp()))
         ds.add(Tag.manufacturerModelName, .LO, algorithmName)
         ds.add(DICOMTag(0x0018, 0x1000), .LO, "1")                       // Device Serial Number
-        ds.add(Tag.softwareVersions, .LO, algorithmVersion)
-        source.addPatientAndStudy(to: &ds)
-        ds.add(Tag.seriesInstanceUID, .UI, seriesUID)
-        ds.add(Tag.seriesNumber, .IS, String(seriesNumber))
-        ds.add(Tag.instanceNumber, .IS, "1")
         ds.add(Tag.frameOfReferenceUID, .UI, source.frameOfReferenceUID)
         ds.add(DICOMTag(0x0020, 0x1040), .LO, "")                        // Position Reference Indicator
 
@@ -263,74 +250,8 @@ public struct SegmentationWriter {
         }
     }
 
-    static func now() -> (String, String) {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd"
-        let d = f.string(from: Date())
-        f.dateFormat = "HHmmss"
-        return (d, f.string(from: Date()))
-    }
-
     func normalized(_ v: SIMD3<Double>) -> SIMD3<Double> {
         let n = (v * v).sum().squareRoot()
         return n > 0 ? v / n : v
-    }
-}
-
-
-/// What a derived object (SEG, Secondary Capture) copies from or references in its source series:
-/// patient and study identity, the series and frame of reference, and the SOP instance of every slice
-/// in the source grid's k order.
-public struct SourceSeries: Sendable {
-    public struct Instance: Sendable, Equatable {
-        public var sopClassUID: String
-        public var sopInstanceUID: String
-    }
-
-    public var studyInstanceUID: String
-    public var seriesInstanceUID: String
-    public var frameOfReferenceUID: String
-    public var instances: [Instance]
-    /// Patient and study attributes copied verbatim (tag -> (VR, value)); identifiers stay in the DICOM
-    /// objects that already carry them and are never logged.
-    var copied: [(DICOMTag, VR, String)]
-
-    /// Reads the headers of the source slices (`AssembledVolume.slicePaths`, in k order; a multi-frame
-    /// file appears once per frame).
-    public static func read(slicePaths: [String]) throws -> SourceSeries {
-        guard let first = slicePaths.first else { throw DICOMError.invalidArgument("no source slices") }
-        var cache: [String: DataSet] = [:]
-        func header(_ p: String) throws -> DataSet {
-            if let d = cache[p] { return d }
-            let d = try DICOMFile.read(URL(fileURLWithPath: p), stopAtPixelData: true).dataSet
-            cache[p] = d
-            return d
-        }
-        let ds = try header(first)
-        var instances: [Instance] = []
-        for p in slicePaths {
-            let d = try header(p)
-            instances.append(Instance(sopClassUID: d.string(Tag.sopClassUID) ?? "", sopInstanceUID: d.string(Tag.sopInstanceUID) ?? ""))
-        }
-        let fields: [(DICOMTag, VR)] = [
-            (Tag.patientName, .PN), (Tag.patientID, .LO), (Tag.patientBirthDate, .DA), (Tag.patientSex, .CS),
-            (Tag.studyDate, .DA), (Tag.studyTime, .TM), (Tag.studyID, .SH), (Tag.accessionNumber, .SH),
-            (Tag.referringPhysicianName, .PN), (Tag.studyDescription, .LO),
-        ]
-        let copied = fields.map { ($0.0, $0.1, ds.string($0.0) ?? "") }
-        guard let study = ds.string(Tag.studyInstanceUID), let series = ds.string(Tag.seriesInstanceUID) else {
-            throw DICOMError.invalidArgument("\(first): no Study/Series Instance UID to reference")
-        }
-        return SourceSeries(studyInstanceUID: study, seriesInstanceUID: series,
-                            frameOfReferenceUID: ds.string(Tag.frameOfReferenceUID) ?? UIDGenerator.make(),
-                            instances: instances, copied: copied)
-    }
-
-    /// Patient and General Study modules of the source, for a derived object in the same study.
-    func addPatientAndStudy(to ds: inout DataSetWriter) {
-        for (tag, vr, value) in copied { ds.add(tag, vr, value) }
-        ds.add(Tag.studyInstanceUID, .UI, studyInstanceUID)
     }
 }
