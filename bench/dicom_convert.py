@@ -7,8 +7,11 @@ plus listing a generated 10,000-file folder.
 Each run goes through /usr/bin/time -v (wall time, peak RSS). Cases:
   1. the largest CT sample series (ct_philips_head_dicomdir S2010, 28 x 512x512);
   2. a generated 512x512x300 CT series (written by `deepstroke dicom synth`);
-  3. `deepstroke dicom list` on a generated folder of 10,000 files (20 series of 500 64x64 slices).
-Both converters write gzip-compressed NIfTI. Ratios are ours/dcm2niix (< 1 means we are faster/smaller).
+  3. `deepstroke dicom list` on a generated folder of 10,000 files (20 series of 500 64x64 slices);
+  4. 12-bit JPEG Extended (1.2.840.10008.1.2.4.51), which dcm2niix cannot decode: the sample slice
+     copied into a 100-slice series, converted by us against pydicom + pylibjpeg-libjpeg only decoding
+     it (no NIfTI written on that side), so the ratio is, if anything, unfavourable to us.
+Both converters write gzip-compressed NIfTI. Ratios are ours/reference (< 1 means we are faster/smaller).
 """
 import argparse
 import json
@@ -57,11 +60,46 @@ def compare(name, src, tmp, env):
     return row
 
 
+PYDICOM_DECODE = """
+import glob, sys, pydicom
+for f in sorted(glob.glob(sys.argv[1] + '/*.dcm')):
+    pydicom.pixels.pixel_array(pydicom.dcmread(f), decoding_plugin='pylibjpeg')
+"""
+
+
+def jpeg_extended_case(tmp, env, slices=100):
+    import pydicom
+    from pydicom.uid import generate_uid
+    src = os.path.join(DATA, "dicom/ct_transfer_syntaxes/CT_jpeg_extended_p2_4.dcm")
+    if not os.path.exists(src):
+        return None
+    folder = os.path.join(tmp, "jpeg_extended")
+    os.makedirs(folder)
+    ds = pydicom.dcmread(src)
+    z0 = float(ds.ImagePositionPatient[2])
+    ds.SeriesInstanceUID = generate_uid()
+    for k in range(slices):
+        ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
+        ds.InstanceNumber = k + 1
+        ds.ImagePositionPatient = [ds.ImagePositionPatient[0], ds.ImagePositionPatient[1], z0 + 5.0 * k]
+        ds.save_as(os.path.join(folder, f"{k:04d}.dcm"))
+    out = os.path.join(tmp, "jpeg_extended_ours")
+    os.makedirs(out)
+    ours = timed([BIN, "dicom", "convert", folder, "-o", out, "--all"], env=env)
+    ref = timed([sys.executable, "-c", PYDICOM_DECODE, folder])
+    row = {"case": f"jpeg_extended_12bit_{slices}x512x512", "ours_s": round(ours[0], 3), "pydicom_pylibjpeg_decode_s": round(ref[0], 3),
+           "time_ratio": round(ours[0] / ref[0], 3), "ours_peak_mb": round(ours[1], 1), "pydicom_peak_mb": round(ref[1], 1),
+           "memory_ratio": round(ours[1] / ref[1], 3)}
+    print(json.dumps(row), flush=True)
+    return row
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=0, help="DEEPSTROKE_THREADS for our runs (0: all cores)")
     ap.add_argument("--skip-large", action="store_true")
     ap.add_argument("--skip-listing", action="store_true")
+    ap.add_argument("--only-jpeg-extended", action="store_true", help="run case 4 alone")
     args = ap.parse_args()
     env = dict(os.environ)
     if args.threads:
@@ -71,6 +109,11 @@ def main():
     rows = []
     tmp = tempfile.mkdtemp(prefix="dicom-bench-")
     try:
+        row = jpeg_extended_case(tmp, env)
+        if row:
+            rows.append(row)
+        if args.only_jpeg_extended:
+            return rows
         sample = os.path.join(DATA, "dicom/ct_philips_head_dicomdir/DICOM/S21570/S2010")
         if os.path.isdir(sample):
             rows.append(compare("philips_28x512x512", sample, tmp, env))

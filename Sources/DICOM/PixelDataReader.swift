@@ -55,7 +55,13 @@ public struct PixelDataReader: Sendable {
         case .jpegLossless: out = try JPEGLosslessDecoder.decode(data, format: format, file: name)
         case .jpegLS: out = try JPEGLSDecoder.decode(data, format: format, file: name)
         case .jpeg2000: out = try JPEG2000Decoder.decode(data, format: format, file: name)
-        case .jpegBaseline, .jpegExtended: out = try JPEGBaselineDecoder.decode(data, format: format, file: name)
+        case .jpegBaseline, .jpegExtended:
+            // The frame header, not the transfer syntax, says the precision: Extended may hold 8-bit frames.
+            if JPEGEntropy.dctPrecision(data) == 12 {
+                out = try JPEGExtendedDecoder.decode(data, format: format, file: name)
+            } else {
+                out = try JPEGBaselineDecoder.decode(data, format: format, file: name)
+            }
         default: try PixelDataReader.checkCodec(ts, file: name); out = []
         }
         guard out.count == format.samplesPerFrame else {

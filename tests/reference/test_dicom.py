@@ -182,19 +182,29 @@ def ts_cases():
     return sorted(k.split("/")[1] for k in items if k.startswith("ct_transfer_syntaxes/"))
 
 
-# 12-bit lossy JPEG: Debian's libjpeg-turbo has no 12-bit decoder, so it is refused by name.
-REFUSED = {"CT_jpeg_extended_p2_4": "JPEG Extended"}
+# 12-bit lossy JPEG is decoded by our own DCT decoder (exact inverse DCT); the reference (pydicom with
+# pylibjpeg-libjpeg) uses an integer approximation, and the sample README notes that lossy decoders differ
+# from each other by up to 3 HU here. A decoder may differ by a stored level where a sum sits near .5, so
+# the check is in stored levels: at most 2, almost everywhere identical, and no bias.
+LOSSY_LEVELS = {"CT_jpeg_extended_p2_4": 2}
 
 
 @pytest.mark.parametrize("name", ts_cases())
 def test_transfer_syntax_matches_reference(name, tmp_path):
     item = facts()[f"ct_transfer_syntaxes/{name}"]
     rc, log, vols, out = convert(os.path.join(DICOM, "ct_transfer_syntaxes", name + ".dcm"), tmp_path)
-    if name in REFUSED:
-        assert rc != 0 and REFUSED[name] in log and vols == [], log
-        return
     assert rc == 0, log
     assert len(vols) == 1
+    if name in LOSSY_LEVELS:
+        a, aa = canonical(vols[0])
+        b, ba = canonical(os.path.join(DICOM, item["reference"]))
+        assert a.shape == b.shape
+        levels = np.rint((a - b) / item["rescale_slope"])
+        assert np.abs(levels).max() <= LOSSY_LEVELS[name], np.abs(levels).max()
+        assert np.mean(levels == 0) >= 0.95, np.mean(levels == 0)
+        assert abs(levels.mean()) < 0.05, levels.mean()
+        affine_close(aa, ba)
+        return
     assert_same_image(vols[0], os.path.join(DICOM, item["reference"]))
 
 
