@@ -31,8 +31,8 @@ final class JPEGExtendedTests: XCTestCase {
 
     /// One grayscale component; DC categories get 5-bit codes and every AC run/size symbol an 8-bit code.
     static func encode(_ px: [Int], width: Int, height: Int, precision: Int, quant: [Int], restartBlocks: Int = 0) -> Encoded {
-        var out: [UInt8] = [0xFF, 0xD8]
-        func seg(_ marker: UInt8, _ body: [UInt8]) { out += [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body }
+        var out = JPEGTestWriter()
+        func seg(_ marker: UInt8, _ body: [UInt8]) { out.segment(marker, body) }
         let sixteenBit = quant.contains { $0 > 255 }
         seg(0xDB, [sixteenBit ? 0x10 : 0x00] + (0..<64).flatMap { k -> [UInt8] in
             let q = quant[k]
@@ -47,25 +47,18 @@ final class JPEGExtendedTests: XCTestCase {
         if restartBlocks > 0 { seg(0xDD, [UInt8(restartBlocks >> 8), UInt8(restartBlocks & 0xFF)]) }
         seg(0xDA, [1, 7, 0x00, 0, 63, 0])
 
-        var acc: UInt32 = 0, n = 0
-        func put(_ v: Int, _ len: Int) {
-            for b in stride(from: len - 1, through: 0, by: -1) {
-                acc = acc << 1 | UInt32((v >> b) & 1); n += 1
-                if n == 8 { let byte = UInt8(acc & 0xFF); out.append(byte); if byte == 0xFF { out.append(0) }; acc = 0; n = 0 }
-            }
-        }
-        func flush() { while n != 0 { put(1, 1) } }
+        func put(_ v: Int, _ len: Int) { out.put(v, len) }
         func category(_ v: Int) -> Int { v == 0 ? 0 : Int.bitWidth - abs(v).leadingZeroBitCount }
         func bits(_ v: Int, _ s: Int) -> Int { v > 0 ? v : (v - 1) & ((1 << s) - 1) }
 
         let shift = Double(1 << (precision - 1)), maxValue = Double((1 << precision) - 1)
         var expected = [Int32](repeating: 0, count: width * height)
         let bw = (width + 7) / 8, bh = (height + 7) / 8
-        var pred = 0, rst = 0, block = 0
+        var pred = 0, block = 0
         for by in 0..<bh {
             for bx in 0..<bw {
                 if restartBlocks > 0 && block > 0 && block % restartBlocks == 0 {
-                    flush(); out += [0xFF, UInt8(0xD0 + rst % 8)]; rst += 1; pred = 0
+                    out.restart(); pred = 0
                 }
                 block += 1
                 // Edge blocks repeat the last row and column, as encoders do.
@@ -103,8 +96,7 @@ final class JPEGExtendedTests: XCTestCase {
                 }
             }
         }
-        flush()
-        return Encoded(jpeg: out + [0xFF, 0xD9], expected: expected)
+        return Encoded(jpeg: out.finish(), expected: expected)
     }
 
     func decode(_ jpeg: [UInt8], width: Int, height: Int, bitsStored: Int = 12) throws -> [Int32] {

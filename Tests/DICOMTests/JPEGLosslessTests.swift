@@ -7,28 +7,20 @@ import XCTest
 final class JPEGLosslessTests: XCTestCase {
     /// Minimal encoder: one component, one Huffman table giving every category a 5-bit code.
     static func encode(_ px: [Int], width: Int, height: Int, precision: Int, predictor: Int, pt: Int, restartRows: Int = 0) -> [UInt8] {
-        var out: [UInt8] = [0xFF, 0xD8]
-        func seg(_ marker: UInt8, _ body: [UInt8]) { out += [0xFF, marker, UInt8((body.count + 2) >> 8), UInt8((body.count + 2) & 0xFF)] + body }
+        var out = JPEGTestWriter()
+        func seg(_ marker: UInt8, _ body: [UInt8]) { out.segment(marker, body) }
         seg(0xC3, [UInt8(precision), UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF), 1, 1, 0x11, 0])
         var bits = [UInt8](repeating: 0, count: 16); bits[4] = 17
         seg(0xC4, [0x00] + bits + (0...16).map { UInt8($0) })
         let ri = restartRows * width
         if ri > 0 { seg(0xDD, [UInt8(ri >> 8), UInt8(ri & 0xFF)]) }
         seg(0xDA, [1, 1, 0x00, UInt8(predictor), 0, UInt8(pt)])
-        var acc: UInt32 = 0, n = 0
-        func put(_ v: Int, _ len: Int) {
-            for b in stride(from: len - 1, through: 0, by: -1) {
-                acc = acc << 1 | UInt32((v >> b) & 1); n += 1
-                if n == 8 { let byte = UInt8(acc & 0xFF); out.append(byte); if byte == 0xFF { out.append(0) }; acc = 0; n = 0 }
-            }
-        }
-        func flush() { while n != 0 { put(1, 1) } }
+        func put(_ v: Int, _ len: Int) { out.put(v, len) }
         let x = px.map { $0 >> pt }
-        var rst = 0
         var rowStart = 0   // first row of the current restart interval
         for y in 0..<height {
             if ri > 0 && y > 0 && y % restartRows == 0 {
-                flush(); out += [0xFF, UInt8(0xD0 + rst % 8)]; rst += 1; rowStart = y
+                out.restart(); rowStart = y
             }
             for c in 0..<width {
                 let i = y * width + c
@@ -56,8 +48,7 @@ final class JPEGLosslessTests: XCTestCase {
                 }
             }
         }
-        flush()
-        return out + [0xFF, 0xD9]
+        return out.finish()
     }
 
     func decode(_ jpeg: [UInt8], width: Int, height: Int, bitsStored: Int, signed: Bool, syntax: String) throws -> [Int32] {
