@@ -10,6 +10,9 @@ public struct DICOMDirectory: Sendable {
     public let url: URL
     public let roots: [DirectoryRecord]
     public let warnings: [String]
+    /// The record offsets did not reach every record, so the tree was rebuilt from record order
+    /// (normal for some writers' nested directory files; one of `warnings` says it too).
+    public let rebuiltFromRecordOrder: Bool
 
     public static let mediaStorageSOPClass = "1.2.840.10008.1.3.10"
 
@@ -50,6 +53,7 @@ public struct DICOMDirectory: Sendable {
             return out
         }
         var roots: [DirectoryRecord] = []
+        var rebuilt = false
         if offsetsUsable, let first = ds.int(Tag.offsetOfFirstRootRecord), first != 0 {
             roots = chain(from: first, depth: 0)
         }
@@ -59,7 +63,9 @@ public struct DICOMDirectory: Sendable {
         } else if reached < items.count || brokenLink {
             warnings.append("directory record offsets reach \(reached) of \(items.count) records; rebuilt the tree from record order")
             roots = DICOMDirectory.treeFromOrder(items.map(DirectoryRecord.init))
+            rebuilt = true
         }
+        self.rebuiltFromRecordOrder = rebuilt
         self.roots = roots
         self.warnings = warnings
     }
@@ -88,24 +94,68 @@ public struct DICOMDirectory: Sendable {
     /// Files referenced by in-use records, resolved inside the DICOMDIR's folder. A ReferencedFileID
     /// that is absolute or climbs out with ".." is an error: a DICOMDIR must never make us read
     /// files elsewhere on the machine. Missing files are reported in `missing`.
-    public func referencedFiles() throws -> (files: [URL], missing: [String]) {
+    ///
+    /// Some scanners (Philips among them) write a multi-level file-set: the DICOMDIR's STUDY or SERIES
+    /// records point at further directory files (`DIRFILE`) that list the images. Those are read in
+    /// turn, to a bounded depth and each once; their IDs are relative to the file-set root as the
+    /// standard says, or else to their own folder. Their warnings come back in `warnings`.
+    public func referencedFiles() throws -> (files: [URL], missing: [String], warnings: [String]) {
         let root = url.deletingLastPathComponent().standardizedFileURL
         var files: [URL] = []
         var missing: [String] = []
+        var warnings: [String] = []
         var seen = Set<String>()
-        func walk(_ r: DirectoryRecord) throws {
-            if r.inUse, !r.fileID.isEmpty {
-                let u = try DICOMDirectory.resolve(r.fileID, in: root, directory: url.path)
-                if let u {
-                    if seen.insert(u.path).inserted { files.append(u) }
-                } else {
-                    missing.append(r.fileID.joined(separator: "/"))
+        var opened: Set<String> = [url.standardizedFileURL.path]
+        var rebuiltNested = 0
+        func collect(_ dir: DICOMDirectory, depth: Int) throws {
+            let ownFolder = dir.url.deletingLastPathComponent().standardizedFileURL
+            func walk(_ r: DirectoryRecord) throws {
+                if r.inUse, !r.fileID.isEmpty {
+                    var u = try DICOMDirectory.resolve(r.fileID, in: root, directory: dir.url.path)
+                    if u == nil, ownFolder != root { u = try DICOMDirectory.resolve(r.fileID, in: ownFolder, directory: dir.url.path) }
+                    if let u {
+                        // Only records above IMAGE level (or files named like one) are checked, so
+                        // image files are not read twice.
+                        let mayBeDirectory = r.level < 3 || u.lastPathComponent.uppercased() == "DIRFILE"
+                        if mayBeDirectory && DICOMDirectory.isDirectoryFile(u) {
+                            try open(u, depth: depth)
+                        } else if seen.insert(u.path).inserted {
+                            files.append(u)
+                        }
+                    } else {
+                        missing.append(r.fileID.joined(separator: "/"))
+                    }
                 }
+                for c in r.children { try walk(c) }
             }
-            for c in r.children { try walk(c) }
+            for r in dir.roots { try walk(r) }
         }
-        for r in roots { try walk(r) }
-        return (files, missing)
+        func open(_ u: URL, depth: Int) throws {
+            guard opened.insert(u.standardizedFileURL.path).inserted else { return }
+            guard depth < 4 else {
+                warnings.append("\(u.path): directory files nested deeper than 4 levels; not followed")
+                return
+            }
+            let nested = try DICOMDirectory.read(u)
+            // One line for all nested files without offsets rather than one per series.
+            if nested.rebuiltFromRecordOrder { rebuiltNested += 1 }
+            let own = nested.rebuiltFromRecordOrder ? Array(nested.warnings.dropLast()) : nested.warnings
+            warnings += own.map { "\(u.path): \($0)" }
+            try collect(nested, depth: depth + 1)
+        }
+        try collect(self, depth: 0)
+        if opened.count > 1 {
+            warnings.append("multi-level file-set: \(opened.count - 1) nested directory file(s) followed"
+                + (rebuiltNested > 0 ? " (\(rebuiltNested) without usable record offsets, rebuilt from record order)" : ""))
+        }
+        return (files, missing, warnings)
+    }
+
+    /// True when the file's meta header names it a Media Storage Directory (a DICOMDIR by any name).
+    static func isDirectoryFile(_ url: URL) -> Bool {
+        if url.lastPathComponent.uppercased() == "DICOMDIR" { return true }
+        guard let f = try? DICOMFile.read(url, stopAtPixelData: true) else { return false }
+        return f.meta?.string(Tag.mediaStorageSOPClassUID) == mediaStorageSOPClass
     }
 
     /// Validates and resolves one ReferencedFileID. Returns nil when the file does not exist.

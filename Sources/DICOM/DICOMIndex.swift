@@ -30,7 +30,9 @@ public struct DICOMIndex: Sendable {
             if let d = entries.first(where: { $0.uppercased() == "DICOMDIR" }) {
                 let dir = try DICOMDirectory.read(path.appendingPathComponent(d))
                 warnings += dir.warnings
-                (files, missing) = try dir.referencedFiles()
+                let listed = try dir.referencedFiles()
+                (files, missing) = (listed.files, listed.missing)
+                warnings += listed.warnings
                 source = .dicomdir(dir.url.path)
             } else {
                 files = try listFolder(path)
@@ -39,7 +41,9 @@ public struct DICOMIndex: Sendable {
         } else if isDICOMDIR(path) {
             let dir = try DICOMDirectory.read(path)
             warnings += dir.warnings
-            (files, missing) = try dir.referencedFiles()
+            let listed = try dir.referencedFiles()
+            (files, missing) = (listed.files, listed.missing)
+            warnings += listed.warnings
             source = .dicomdir(path.path)
         } else {
             files = [path]

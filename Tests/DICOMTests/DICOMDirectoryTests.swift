@@ -5,6 +5,11 @@ import XCTest
 final class DICOMDirectoryTests: XCTestCase {
     /// A DICOMDIR without offsets (so the reader rebuilds the tree from record order).
     static func dicomdir(fileIDs: [[String]]) -> [UInt8] {
+        dicomdir(records: [("PATIENT", []), ("STUDY", []), ("SERIES", [])] + fileIDs.map { ("IMAGE", $0) })
+    }
+
+    /// Records in order, each with its ReferencedFileID (empty for none).
+    static func dicomdir(records: [(type: String, fileID: [String])]) -> [UInt8] {
         func record(_ type: String, _ edit: (inout DataSetWriter) -> Void = { _ in }) -> DataSetWriter {
             var r = DataSetWriter()
             r.addUL(Tag.offsetOfNextRecord, 0)
@@ -14,8 +19,9 @@ final class DICOMDirectoryTests: XCTestCase {
             edit(&r)
             return r
         }
-        var items = [record("PATIENT"), record("STUDY"), record("SERIES")]
-        for id in fileIDs { items.append(record("IMAGE") { $0.add(Tag.referencedFileID, .CS, id.joined(separator: "\\")) }) }
+        let items = records.map { r in
+            record(r.type) { if !r.fileID.isEmpty { $0.add(Tag.referencedFileID, .CS, r.fileID.joined(separator: "\\")) } }
+        }
         var ds = DataSetWriter()
         ds.add(DICOMTag(0x0004, 0x1130), .CS, "TEST")
         ds.addUL(Tag.offsetOfFirstRootRecord, 0)
@@ -42,6 +48,32 @@ final class DICOMDirectoryTests: XCTestCase {
         XCTAssertTrue(index.warnings.contains { $0.contains("do not exist") }, "\(index.warnings)")
         let parts = try VolumeAssembler.assemble(SeriesGrouping.group(index.images)[0].series[0])
         XCTAssertEqual(parts[0].data.geometry.size.z, 3)
+    }
+
+    /// Philips-style multi-level file-set: the DICOMDIR's STUDY record points at a directory file, whose
+    /// SERIES records point at more; their IDs are relative to the file-set root. A cycle back to the
+    /// top is followed once, and an escape inside a nested file is still refused.
+    func testNestedDirectoryFilesAreFollowed() throws {
+        let dir = try makeArchive("nested", fileIDs: [])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir.appendingPathComponent("S1/SE1"), withIntermediateDirectories: true)
+        try fm.createDirectory(at: dir.appendingPathComponent("S1/SE2"), withIntermediateDirectories: true)
+        try Data(Self.dicomdir(records: [("STUDY", ["S1", "DIRFILE"])])).write(to: dir.appendingPathComponent("DICOMDIR"))
+        try Data(Self.dicomdir(records: [("SERIES", ["S1", "SE1", "DIRFILE"]), ("SERIES", ["S1", "SE2", "DIRFILE"]), ("STUDY", ["DICOMDIR"])]))
+            .write(to: dir.appendingPathComponent("S1/DIRFILE"))
+        try Data(Self.dicomdir(records: [("IMAGE", ["DATA", "IM00001.DCM"]), ("IMAGE", ["DATA", "IM00002.DCM"])]))
+            .write(to: dir.appendingPathComponent("S1/SE1/DIRFILE"))
+        // Relative to its own folder rather than the root: accepted as a fallback.
+        try fm.copyItem(at: dir.appendingPathComponent("DATA/IM00003.dcm"), to: dir.appendingPathComponent("S1/SE2/IM3"))
+        try Data(Self.dicomdir(records: [("IMAGE", ["IM3"])])).write(to: dir.appendingPathComponent("S1/SE2/DIRFILE"))
+        let index = try DICOMIndex.build(dir)
+        XCTAssertEqual(index.images.count, 3)
+        XCTAssertTrue(index.skipped.isEmpty, "\(index.skipped)")
+        XCTAssertTrue(index.warnings.contains { $0.contains("3 nested directory file(s) followed") }, "\(index.warnings)")
+
+        try Data(Self.dicomdir(records: [("IMAGE", ["..", "..", "etc", "passwd"])])).write(to: dir.appendingPathComponent("S1/SE2/DIRFILE"))
+        XCTAssertThrowsError(try DICOMIndex.build(dir)) { e in XCTAssertTrue("\(e)".contains("refused"), "\(e)") }
     }
 
     func testPathEscapesAreRefused() throws {
