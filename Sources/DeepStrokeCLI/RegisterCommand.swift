@@ -29,6 +29,10 @@ struct RegisterCommand: ParsableCommand {
     @Option(help: "fast | default | aggressive")
     var preset: String = "default"
 
+    @Option(help: ArgumentHelp("Parameters as JSON, replacing the preset's: the \"parameters\" object of a PREFIX_report.json, edited.",
+                               valueName: "json-file"))
+    var parameters: String?
+
     @Option(help: "Mask on the fixed grid restricting the metrics (non-zero voxels count).")
     var fixedMask: String?
 
@@ -61,12 +65,22 @@ struct RegisterCommand: ParsableCommand {
         let mask = try fixedMask.map { try NIfTIFile.readVolume(URL(fileURLWithPath: $0), as: Float.self) }
         let chosen = RegistrationPreset(rawValue: preset)!
         var parameters = chosen.parameters
+        var label = chosen.rawValue
+        if let path = self.parameters {
+            let url = URL(fileURLWithPath: path)
+            do {
+                parameters = try JSONDecoder().decode(RegistrationParameters.self, from: Data(contentsOf: url))
+            } catch {
+                throw ValidationError("\(path): not a registration parameters JSON (\(error))")
+            }
+            label = url.lastPathComponent
+        }
         if let m = linearMetric { parameters.linear.metric = LinearMetric(rawValue: m)! }
         if affineOnly { parameters.syn = nil }
         let progress: ((String) -> Void)? = quiet ? nil : { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
-        let registration = ImageRegistration(parameters: parameters, label: chosen.rawValue, progress: progress)
+        let registration = ImageRegistration(parameters: parameters, label: label, progress: progress)
         let result = try registration.register(fixed: fixedImage, moving: movingImage, fixedMask: mask)
         try TransformFiles.write(result, prefix: output)
         let p = TransformFiles.paths(prefix: output)

@@ -201,3 +201,25 @@ def test_warp_is_lps_millimetres(case):
     warp_tx = ants.transform_from_displacement_field(ants.image_read(ours_file(case, "_warp.nii.gz")))
     got = np.array(tx.apply_to_point(warp_tx.apply_to_point(tuple(x))))
     np.testing.assert_allclose(got, expected, atol=1e-3)
+
+
+def test_parameters_file_replaces_the_preset(case):
+    import json
+    params = json.loads(pathlib.Path(ours_file(case, "_report.json")).read_text())["parameters"]
+    params["syn"]["levels"] = [{"spacing": 8, "iterations": 7}]
+    params["syn"]["radius"] = 3
+    pfile = case["dir"] / "params.json"
+    pfile.write_text(json.dumps(params))
+    prefix = case["dir"] / "custom"
+    run("register", "--fixed", case["fixed"], "--moving", case["moving"], "-o", prefix, "--parameters", pfile, "--quiet")
+    report = json.loads(pathlib.Path(str(prefix) + "_report.json").read_text())
+    assert report["parameters"] == params
+    syn = [lvl for lvl in report["levels"] if lvl["stage"] in ("syn", "greedy")]
+    assert len(syn) == 1 and 1 <= syn[0]["iterations"] <= 7
+    # Not a parameters file: a clear error naming it, nothing written.
+    bad = case["dir"] / "bad.json"
+    bad.write_text('{"syn": 3}')
+    p = subprocess.run([BIN, "register", "--fixed", str(case["fixed"]), "--moving", str(case["moving"]),
+                        "-o", str(case["dir"] / "bad"), "--parameters", str(bad)], capture_output=True, text=True)
+    assert p.returncode != 0 and "bad.json" in p.stderr, p.stderr
+    assert not (case["dir"] / "bad_report.json").exists()
