@@ -4,7 +4,7 @@ public enum RegistrationPreset: String, Codable, Sendable, CaseIterable {
     case fast
     /// Symmetric SyN down to 1 mm (or the fixed image's spacing if coarser).
     case `default`
-    /// Symmetric SyN with more iterations at every level and a smaller update smoothing.
+    /// Symmetric SyN with more iterations at every level and larger steps, for large deformations.
     case aggressive
 
     public var parameters: RegistrationParameters {
@@ -24,9 +24,11 @@ public enum RegistrationPreset: String, Codable, Sendable, CaseIterable {
                                                        .init(spacing: 2, iterations: 30)],
                                          affineLevels: [.init(spacing: 8, iterations: 100), .init(spacing: 4, iterations: 60),
                                                         .init(spacing: 2, iterations: 30)]),
-                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 80), .init(spacing: 4, iterations: 60),
-                                            .init(spacing: 2, iterations: 40), .init(spacing: 1, iterations: 15)],
-                                   gradientStep: 0.25, updateSigma: 1.732, totalSigma: 0.5, radius: 2, symmetric: true),
+                // An update σ of 2.5 voxels and more coarse iterations: on the known-deformation cases of
+                // bench/registration.py, mean Dice +0.02 to +0.03 (larger fields gain most) for ~15 % more time.
+                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 120), .init(spacing: 4, iterations: 120),
+                                            .init(spacing: 2, iterations: 60), .init(spacing: 1, iterations: 15)],
+                                   gradientStep: 0.25, updateSigma: 2.5, totalSigma: 0.5, radius: 2, symmetric: true),
                 minimumSpacing: 1)
         case .aggressive:
             return RegistrationParameters(
@@ -35,9 +37,9 @@ public enum RegistrationPreset: String, Codable, Sendable, CaseIterable {
                                          affineLevels: [.init(spacing: 8, iterations: 150), .init(spacing: 4, iterations: 100),
                                                         .init(spacing: 2, iterations: 50)],
                                          maximumSamples: 100_000),
-                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 100), .init(spacing: 4, iterations: 100),
-                                            .init(spacing: 2, iterations: 70), .init(spacing: 1, iterations: 30)],
-                                   gradientStep: 0.3, updateSigma: 1.5, totalSigma: 0.4, radius: 2, symmetric: true),
+                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 200), .init(spacing: 4, iterations: 300),
+                                            .init(spacing: 2, iterations: 150), .init(spacing: 1, iterations: 30)],
+                                   gradientStep: 0.3, updateSigma: 2.5, totalSigma: 0.4, radius: 2, symmetric: true),
                 minimumSpacing: 1)
         }
     }
