@@ -95,7 +95,10 @@ public enum SeriesSelector {
         if let n = f.sliceNormal {
             if abs(n.z) >= 0.8 {
                 score += 20
-                reasons.append(abs(n.z) > 0.9999 ? "axial" : String(format: "axial (gantry tilt %.1f°)", acos(min(1, abs(n.z))) * 180 / .pi))
+                // The plane's angle to the scanner's axial plane: a gantry tilt or an oblique plane
+                // (slices stacked along the normal); the header's tilt tag can disagree with either.
+                let degrees = (acos(min(1, abs(n.z))) * 180 / .pi * 10).rounded() / 10
+                reasons.append(abs(n.z) > 0.9999 ? "axial" : "axial (plane tilted \(degrees)°)")
             } else { score -= 60; reasons.append("not axial") }
         }
         let kernelText = " " + f.convolutionKernel + " " + g.description + " "
