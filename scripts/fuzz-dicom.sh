@@ -8,7 +8,7 @@ SECONDS_TO_RUN="${1:-300}"
 OUT=.fuzz
 mkdir -p "$OUT/build" "$OUT/corpus" "$OUT/artifacts"
 FLAGS=(-O -sanitize=fuzzer,address -parse-as-library -swift-version 5 -g)
-INC=(-I "$OUT/build" -I Sources/CZlib -I Sources/CCharLS -I Sources/COpenJPEG -I Sources/CTurboJPEG)
+INC=(-I "$OUT/build" -I Sources/CZlib -I Sources/CDeflate -I Sources/CCharLS -I Sources/COpenJPEG -I Sources/CTurboJPEG)
 
 build_module() {  # name, sources...
   local name="$1"; shift
@@ -20,7 +20,7 @@ build_module ImageCore Sources/ImageCore/*.swift
 build_module NIfTI Sources/NIfTI/*.swift
 build_module DICOM Sources/DICOM/*.swift
 swiftc "${FLAGS[@]}" "${INC[@]}" Fuzz/DICOMFuzz/main.swift "$OUT"/build/{ImageCore,NIfTI,DICOM}.o \
-  -lz -lcharls -lopenjp2 -lturbojpeg -o "$OUT/dicom-fuzz"
+  -lz -ldeflate -lcharls -lopenjp2 -lturbojpeg -o "$OUT/dicom-fuzz"
 
 DATA="${DEEPSTROKE_DATA:-../shared/data}/dicom"
 SEEDS=()
