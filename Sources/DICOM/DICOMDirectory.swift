@@ -10,9 +10,9 @@ public struct DICOMDirectory: Sendable {
     public let url: URL
     public let roots: [DirectoryRecord]
     public let warnings: [String]
-    /// The record offsets did not reach every record, so the tree was rebuilt from record order
-    /// (normal for some writers' nested directory files; one of `warnings` says it too).
-    public let rebuiltFromRecordOrder: Bool
+    /// Set when the record offsets did not reach every record and the tree was rebuilt from record
+    /// order (normal for some writers' nested directory files); the same line is in `warnings`.
+    public let rebuildNote: String?
 
     public static let mediaStorageSOPClass = "1.2.840.10008.1.3.10"
 
@@ -53,7 +53,7 @@ public struct DICOMDirectory: Sendable {
             return out
         }
         var roots: [DirectoryRecord] = []
-        var rebuilt = false
+        var rebuildNote: String?
         if offsetsUsable, let first = ds.int(Tag.offsetOfFirstRootRecord), first != 0 {
             roots = chain(from: first, depth: 0)
         }
@@ -61,11 +61,11 @@ public struct DICOMDirectory: Sendable {
         if items.isEmpty {
             warnings.append("the DICOMDIR lists no records")
         } else if reached < items.count || brokenLink {
-            warnings.append("directory record offsets reach \(reached) of \(items.count) records; rebuilt the tree from record order")
+            rebuildNote = "directory record offsets reach \(reached) of \(items.count) records; rebuilt the tree from record order"
+            warnings.append(rebuildNote!)
             roots = DICOMDirectory.treeFromOrder(items.map(DirectoryRecord.init))
-            rebuilt = true
         }
-        self.rebuiltFromRecordOrder = rebuilt
+        self.rebuildNote = rebuildNote
         self.roots = roots
         self.warnings = warnings
     }
@@ -138,9 +138,8 @@ public struct DICOMDirectory: Sendable {
             }
             let nested = try DICOMDirectory.read(u)
             // One line for all nested files without offsets rather than one per series.
-            if nested.rebuiltFromRecordOrder { rebuiltNested += 1 }
-            let own = nested.rebuiltFromRecordOrder ? Array(nested.warnings.dropLast()) : nested.warnings
-            warnings += own.map { "\(u.path): \($0)" }
+            if nested.rebuildNote != nil { rebuiltNested += 1 }
+            warnings += nested.warnings.filter { $0 != nested.rebuildNote }.map { "\(u.path): \($0)" }
             try collect(nested, depth: depth + 1)
         }
         try collect(self, depth: 0)
@@ -151,9 +150,9 @@ public struct DICOMDirectory: Sendable {
         return (files, missing, warnings)
     }
 
-    /// True when the file's meta header names it a Media Storage Directory (a DICOMDIR by any name).
+    /// True when the file is named DICOMDIR… or its meta header names it a Media Storage Directory.
     static func isDirectoryFile(_ url: URL) -> Bool {
-        if url.lastPathComponent.uppercased() == "DICOMDIR" { return true }
+        if url.lastPathComponent.uppercased().hasPrefix("DICOMDIR") { return true }
         guard let f = try? DICOMFile.read(url, stopAtPixelData: true) else { return false }
         return f.meta?.string(Tag.mediaStorageSOPClassUID) == mediaStorageSOPClass
     }

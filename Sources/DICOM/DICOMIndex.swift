@@ -38,7 +38,7 @@ public struct DICOMIndex: Sendable {
                 files = try listFolder(path)
                 source = .folder
             }
-        } else if isDICOMDIR(path) {
+        } else if DICOMDirectory.isDirectoryFile(path) {
             let dir = try DICOMDirectory.read(path)
             warnings += dir.warnings
             let listed = try dir.referencedFiles()
@@ -51,12 +51,6 @@ public struct DICOMIndex: Sendable {
         }
         if !missing.isEmpty { warnings.append("\(missing.count) file(s) listed in the DICOMDIR do not exist (first: \(missing[0]))") }
         return index(files, source: source, warnings: warnings, progress: progress)
-    }
-
-    static func isDICOMDIR(_ url: URL) -> Bool {
-        if url.lastPathComponent.uppercased().hasPrefix("DICOMDIR") { return true }
-        guard let f = try? DICOMFile.read(url, stopAtPixelData: true) else { return false }
-        return f.meta?.string(Tag.mediaStorageSOPClassUID) == DICOMDirectory.mediaStorageSOPClass
     }
 
     /// Regular files under a folder, recursively, skipping hidden entries.
