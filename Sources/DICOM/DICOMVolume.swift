@@ -43,4 +43,7 @@ public struct AssembledVolume: Sendable {
     public var tiltHandling: String?
     public var gantryTilt: Double?
     public var warnings: [String]
+    /// How the volume was put on a uniform grid by `VolumeAssembler.assembleWhole` (nil from `assemble`,
+    /// whose parts are exact and never resampled).
+    public var resampling: UniformResampling? = nil
 }
