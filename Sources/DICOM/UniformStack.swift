@@ -242,9 +242,13 @@ extension VolumeAssembler {
 
 /// The pieces, grid choice and resampling behind `VolumeAssembler.assembleWhole`.
 enum UniformStack {
+    /// Slices closer than this along the normal are never merged into one grid.
+    static let minimumMergedGapMM = 0.1
+
     /// Cuts one layer (sorted along the normal, no shared positions) into mergeable pieces, greedily:
-    /// a piece grows while the next gap along the normal is within the limit and every slice so far
-    /// stays within the collinearity tolerance of the line through the piece's first and new last slice.
+    /// a piece grows while the next gap along the normal is within the limit (and at least
+    /// `minimumMergedGapMM`) and every slice so far stays within the collinearity tolerance of the
+    /// line through the piece's first and new last slice.
     static func pieces(_ layer: [SliceRef], normal: SIMD3<Double>, options: VolumeAssembler.WholeOptions) -> ([[SliceRef]], [String]) {
         var out: [[SliceRef]] = []
         var notes: [String] = []
@@ -253,6 +257,11 @@ enum UniformStack {
             var e = s
             while e + 1 < layer.count {
                 let gap = layer[e + 1].along - layer[e].along
+                if gap < minimumMergedGapMM {
+                    // Almost one position twice (a repeat, not a pitch): a grid that fine would be huge.
+                    notes.append(String(format: "not merged across slices only %.3f mm apart along the normal (at %.2f mm)", gap, layer[e].along))
+                    break
+                }
                 if gap > options.maximumBridgedGapMM {
                     notes.append(String(format: "not merged across a gap of %.3f mm along the normal (%.2f to %.2f mm; limit %.3g mm)",
                                         gap, layer[e].along, layer[e + 1].along, options.maximumBridgedGapMM))
