@@ -146,10 +146,7 @@ public final class DatasetBuilder: @unchecked Sendable {
         try manifest.update(key) { $0.status = .running; $0.attempts += 1; $0.error = nil }
         try check(.scanStarted(key))
         let t0 = Date()
-        let parts = try VolumeAssembler.assemble(group)
-        guard let part = parts.max(by: { $0.data.geometry.size.z < $1.data.geometry.size.z }) else {
-            throw PipelineError.input(path: c.source, problem: "series \(c.series ?? "") gave no volume")
-        }
+        let (part, _) = try LoadedScan.wholeVolume(group, path: c.source)
         let hu = part.data.asFloat
         let result = try labeler.label(hu, overlay: part.overlay, name: key)
 

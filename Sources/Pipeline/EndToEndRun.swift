@@ -180,7 +180,7 @@ public struct EndToEndRun {
                     w.algorithmVersion = options.software
                     if name == "unet" { w.algorithmFamily = .init("123110", "DCM", "Artificial Intelligence") }
                     let u = folder.appendingPathComponent("segmentation.dcm")
-                    let o = try w.write(labels: l.labels, segments: ASPECTSSegments.all, source: source, to: u)
+                    let o = try w.write(labels: try scan.onSourceSlices(l.labels), segments: ASPECTSSegments.all, source: source, to: u)
                     log("  \(o.segments) segments, \(o.frames) frames")
                     return u
                 }
