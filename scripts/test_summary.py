@@ -23,7 +23,7 @@ from data_skips import is_data_skip  # noqa: E402
 
 CASE = re.compile(r"^Test Case '([^']+)' (passed|failed|skipped) \(")
 SKIP_REASON = re.compile(r"^.*?: (\S+) : Test skipped(?: - (.*))?$")
-ALL_TESTS = re.compile(r"^Test Suite 'All tests' (passed|failed) at ")
+ALL_TESTS = re.compile(r"^Test Suite '(?:All|Selected) tests' (passed|failed) at ")  # Selected: with --filter
 EXECUTED = re.compile(r"Executed (\d+) tests?, with (?:(\d+) tests? skipped and )?(\d+) failures? \((\d+) unexpected\)")
 
 
@@ -57,7 +57,7 @@ def swift_results(path):
     counts = {k: outcomes.count(k) for k in ("passed", "failed", "skipped")}
     counts["ran"] = len(outcomes)
     if total is None:
-        problems.append("Swift: no \"Test Suite 'All tests'\" total in the log (build failure or crash?)")
+        problems.append("Swift: no XCTest total (\"Test Suite 'All tests'\") in the log (build failure or crash?)")
     elif total != (counts["ran"], counts["skipped"]):
         problems.append(f"Swift: the XCTest total says {total[0]} executed / {total[1]} skipped, "
                         f"the per-test lines {counts['ran']} / {counts['skipped']}")
@@ -125,10 +125,15 @@ def main():
     print("\n==================== test summary ====================")
     print(line("Swift tests ", sc, len(s_data)))
     print(line("pytest items", pc, len(p_data)))
+    # Skips grouped by reason (a missing data folder skips dozens of tests for one reason).
     for label, skips in (("Swift", ss), ("pytest", ps)):
+        groups = {}
         for t, r in skips:
-            tag = "MISSING DATA" if is_data_skip(r) else "skipped"
-            print(f"  {label} {tag}: {t}: {r or '(no reason given)'}")
+            groups.setdefault(r or "(no reason given)", []).append(t)
+        for r, tests in groups.items():
+            tag = "missing data" if is_data_skip(r) else "skipped"
+            more = f" and {len(tests) - 1} more" if len(tests) > 1 else ""
+            print(f"  {label} {tag} ({len(tests)}): {r} [{tests[0]}{more}]")
     if problems:
         print("FAILED:")
         for p in problems:
