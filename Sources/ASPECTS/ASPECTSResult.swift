@@ -16,30 +16,60 @@ public struct RegionResult: Equatable, Sendable {
     public var affected: Bool { call.affected }
 }
 
-/// A scored scan: per-region results and per-hemisphere ASPECTS.
+/// A scored scan: per-region results, what the quality gates decided, and per-hemisphere ASPECTS.
 public struct ASPECTSResult: Equatable, Sendable {
     /// The 20 regions in code order (right C ... M6, then left).
     public let regions: [RegionResult]
     public let rule: EarlyIschemicChangeRule
     public let tissueRange: HURange
+    /// The quality gates' findings (none: every region assessable as far as the scorer can tell).
+    public var assessment: Assessment
 
-    public init(regions: [RegionResult], rule: EarlyIschemicChangeRule, tissueRange: HURange) {
+    public init(regions: [RegionResult], rule: EarlyIschemicChangeRule, tissueRange: HURange, assessment: Assessment = Assessment()) {
         self.regions = regions
         self.rule = rule
         self.tissueRange = tissueRange
+        self.assessment = assessment
     }
 
     public func result(for code: Int) -> RegionResult? { regions.first { $0.region.code == code } }
 
-    public func affectedRegions(_ side: Hemisphere) -> [RegionResult] {
-        regions.filter { $0.region.hemisphere == side && $0.affected }
+    /// Why region `code` cannot be scored; empty when it can. A region whose left-right comparison
+    /// could not be made (too little tissue on a side) is not assessable either.
+    public func notAssessableReasons(_ code: Int) -> [String] {
+        var reasons = assessment.refusals(for: code).map(\.message)
+        if let r = result(for: code), !r.call.evaluable {
+            reasons.append("too little brain tissue in \(r.region.description) or its mirror region to compare (fewer than \(rule.minimumVoxels) voxels of \(Int(tissueRange.lower))-\(Int(tissueRange.upper)) HU)")
+        }
+        return reasons
     }
 
-    /// ASPECTS of one hemisphere: 10 minus its affected regions.
-    public func score(_ side: Hemisphere) -> Int { 10 - affectedRegions(side).count }
+    public func isAssessable(_ code: Int) -> Bool { notAssessableReasons(code).isEmpty }
 
-    /// The hemisphere with more affected regions (ties: the larger summed hypodensity); nil when none is.
+    /// Affected regions among the assessable ones of a hemisphere.
+    public func affectedRegions(_ side: Hemisphere) -> [RegionResult] {
+        regions.filter { $0.region.hemisphere == side && $0.affected && isAssessable($0.region.code) }
+    }
+
+    /// ASPECTS of one hemisphere, 10 minus its affected regions; nil unless all ten regions are
+    /// assessable (a region that cannot be judged is not "unaffected").
+    public func score(_ side: Hemisphere) -> Int? {
+        guard ASPECTSRegion.regions(of: side).allSatisfy({ isAssessable($0.code) }) else { return nil }
+        return 10 - affectedRegions(side).count
+    }
+
+    public var status: AssessmentStatus {
+        switch (score(.right), score(.left)) {
+        case (.some, .some): return .scored
+        case (nil, nil): return .notAssessable
+        default: return .partial
+        }
+    }
+
+    /// The hemisphere with more affected regions (ties: the larger summed hypodensity); nil when none
+    /// is, or when a hemisphere has no score (then which side is worse is not known).
     public var affectedSide: Hemisphere? {
+        guard status == .scored else { return nil }
         let r = affectedRegions(.right), l = affectedRegions(.left)
         if r.isEmpty && l.isEmpty { return nil }
         if r.count != l.count { return r.count > l.count ? .right : .left }
@@ -47,6 +77,10 @@ public struct ASPECTSResult: Equatable, Sendable {
         return hr >= hl ? .right : .left
     }
 
-    /// The score of the affected hemisphere, 10 when no region is affected.
-    public var score: Int { affectedSide.map(score) ?? 10 }
+    /// The score of the affected hemisphere, 10 when no region is affected; nil unless both
+    /// hemispheres are scored.
+    public var score: Int? {
+        guard status == .scored else { return nil }
+        return affectedSide.flatMap(score) ?? 10
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// The `aspects.json` schema. Keys are snake_case; measurements that do not exist (an empty region, a
 /// comparison without tissue) are `null` rather than missing, so every region object has the same keys.
 public struct ReportDocument: Encodable {
-    public struct Scores: Encodable { public var right: Int; public var left: Int }
+    public struct Scores: Encodable { public var right: Nullable<Int>; public var left: Nullable<Int> }
     public struct Rule: Encodable {
         var thresholdHU: Double
         var minimumZ: Double
@@ -60,7 +60,10 @@ public struct ReportDocument: Encodable {
         var side: String
         var mirrorCode: Int
         var level: String
-        var affected: Bool
+        /// "scored" or "not_assessable"; `affected` is null for a region that is not assessable.
+        var status: String
+        var notAssessableReasons: [String]
+        var affected: Nullable<Bool>
         var evaluable: Bool
         var confidence: Double
         var callConfidence: Double
@@ -72,14 +75,16 @@ public struct ReportDocument: Encodable {
         var asymmetry: Nullable<AsymmetryEntry>
         var descriptors: Nullable<Descriptors>
 
-        init(_ r: RegionResult) {
+        init(_ r: RegionResult, reasons: [String]) {
             code = r.region.code
             name = r.region.name
             fullName = r.region.fullName
             side = r.region.hemisphere.rawValue
             mirrorCode = r.region.mirrorCode
             level = (r.region.isSupraganglionic ? ReportLevel.supraganglionic : .ganglionic).rawValue
-            affected = r.affected
+            status = reasons.isEmpty ? "scored" : "not_assessable"
+            notAssessableReasons = reasons
+            affected = Nullable(reasons.isEmpty ? r.affected : nil)
             evaluable = r.call.evaluable
             confidence = r.confidence
             callConfidence = r.call.confidence
@@ -99,9 +104,14 @@ public struct ReportDocument: Encodable {
     var software: String
     var note: String
     var inputs: [String: String]
+    /// "scored", "partially_assessable" or "not_assessable"; with the reasons a reader can check.
+    var status: String
+    var notAssessableReasons: [String]
+    var warnings: [String]
+    var gates: [GateFinding]
     var aspects: Scores
     var affectedSide: Nullable<String>
-    var score: Int
+    var score: Nullable<Int>
     var affectedRegions: [String]
     var levels: [String: Int]
     var rule: Rule
@@ -111,15 +121,31 @@ public struct ReportDocument: Encodable {
         self.software = software
         note = ASPECTSReport.disclaimer
         self.inputs = inputs
-        aspects = Scores(right: result.score(.right), left: result.score(.left))
+        status = result.status.rawValue
+        notAssessableReasons = ReportDocument.reasons(result)
+        warnings = result.assessment.warnings.map(\.message)
+        gates = result.assessment.findings
+        aspects = Scores(right: Nullable(result.score(.right)), left: Nullable(result.score(.left)))
         affectedSide = Nullable(result.affectedSide?.rawValue)
-        score = result.score
-        affectedRegions = result.regions.filter(\.affected).map(\.region.description)
+        score = Nullable(result.score)
+        affectedRegions = Hemisphere.allCases.filter { result.score($0) != nil }
+            .flatMap { result.affectedRegions($0) }.map(\.region.description)
         self.levels = levels
         rule = Rule(thresholdHU: result.rule.thresholdHU, minimumZ: result.rule.minimumZ, nullSpreadHU: result.rule.nullSpreadHU,
                     minimumVoxels: result.rule.minimumVoxels, tissueHU: [result.tissueRange.lower, result.tissueRange.upper],
                     description: ASPECTSReport.ruleDescription(result.rule))
-        regions = result.regions.map(Region.init)
+        regions = result.regions.map { Region($0, reasons: result.notAssessableReasons($0.region.code)) }
+    }
+
+    /// The reasons behind every hemisphere without a score (each gate message names what it concerns),
+    /// whole-scan refusals first, without repeats.
+    static func reasons(_ result: ASPECTSResult) -> [String] {
+        var out = result.assessment.scanRefusals.map(\.message)
+        for side in Hemisphere.allCases where result.score(side) == nil {
+            for region in ASPECTSRegion.regions(of: side) { out += result.notAssessableReasons(region.code) }
+        }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0).inserted }
     }
 
     public func jsonData() throws -> Data {

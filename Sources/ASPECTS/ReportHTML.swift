@@ -14,23 +14,54 @@ enum ReportHTML {
         return String(format: "%.\(digits)f", v)
     }
 
+    /// The box at the top of the page: what cannot be scored and why, then the gates' warnings.
+    static func notAssessableBanner(status: AssessmentStatus, reasons: [String], warnings: [String]) -> String {
+        var out = ""
+        if status != .scored {
+            let title = status == .notAssessable ? "Not assessable: no ASPECTS for this scan" : "Partially assessable"
+            out += "<div class=\"refused\"><h2>\(title)</h2><ul>"
+                + reasons.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"
+        }
+        if !warnings.isEmpty {
+            out += "<div class=\"notes\"><b>Quality notes</b><ul>" + warnings.map { "<li>\(escape($0))</li>" }.joined() + "</ul></div>"
+        }
+        return out
+    }
+
     static func render(result: ASPECTSResult, images: [(LevelImage, Data)], inputs: [String: String], software: String) -> String {
         let side = result.affectedSide
         func scoreBox(_ h: Hemisphere) -> String {
             let affected = side == h
+            guard let score = result.score(h) else {
+                return """
+                <div class="score na"><div class="label">\(h == .right ? "Right" : "Left") hemisphere</div>\
+                <div class="value">n/a</div><div class="sub">not assessable</div></div>
+                """
+            }
             return """
             <div class="score\(affected ? " hit" : "")"><div class="label">\(h == .right ? "Right" : "Left") hemisphere</div>\
-            <div class="value">\(result.score(h))</div><div class="sub">ASPECTS (of 10)</div></div>
+            <div class="value">\(score)</div><div class="sub">ASPECTS (of 10)</div></div>
             """
         }
-        let affectedList = result.regions.filter(\.affected)
         let summary: String
-        if let s = side {
-            let names = affectedList.filter { $0.region.hemisphere == s }.map(\.region.name).joined(separator: ", ")
-            summary = "Early ischaemic change suspected in the <b>\(s.rawValue)</b> hemisphere: \(escape(names))."
-        } else {
-            summary = "No region darker than its mirror by the rule's threshold: ASPECTS 10 on both sides."
+        switch result.status {
+        case .notAssessable:
+            summary = "No ASPECTS: this scan cannot be scored (reasons above)."
+        case .partial:
+            let scored = Hemisphere.allCases.filter { result.score($0) != nil }
+            let names = scored.flatMap { result.affectedRegions($0) }.map(\.region.description).joined(separator: ", ")
+            summary = "Only the \(scored.map(\.rawValue).joined()) hemisphere could be scored"
+                + (names.isEmpty ? "; no region in it darker than its mirror by the rule's threshold." : "; early ischaemic change suspected in \(escape(names)).")
+        case .scored:
+            if let s = side {
+                let names = result.affectedRegions(s).map(\.region.name).joined(separator: ", ")
+                summary = "Early ischaemic change suspected in the <b>\(s.rawValue)</b> hemisphere: \(escape(names))."
+            } else {
+                summary = "No region darker than its mirror by the rule's threshold: ASPECTS 10 on both sides."
+            }
         }
+        let banner = notAssessableBanner(status: result.status, reasons: ReportDocument.reasons(result),
+                                         warnings: result.assessment.warnings.map(\.message))
         let figures = images.map { (level, png) in
             """
             <figure><img alt="\(escape(level.level.title))" src="data:image/png;base64,\(png.base64EncodedString())">\
@@ -41,10 +72,13 @@ enum ReportHTML {
         let rows = result.regions.map { r -> String in
             let a = r.asymmetry
             let colour = RegionPalette.colour(of: r.region).hex
+            let reasons = result.notAssessableReasons(r.region.code)
+            let hit = reasons.isEmpty && r.affected
+            let verdict = !reasons.isEmpty ? "<span title=\"\(escape(reasons.joined(separator: "; ")))\">not assessable</span>" : (hit ? "<b>yes</b>" : "no")
             return """
-            <tr class="\(r.affected ? "hit" : "")"><td>\(r.region.hemisphere.rawValue)</td>\
+            <tr class="\(hit ? "hit" : (reasons.isEmpty ? "" : "na"))"><td>\(r.region.hemisphere.rawValue)</td>\
             <td><span class="swatch" style="background:\(colour)"></span>\(escape(r.region.name))</td>\
-            <td>\(escape(r.region.fullName))</td><td>\(r.affected ? "<b>yes</b>" : (r.call.evaluable ? "no" : "n/a"))</td>\
+            <td>\(escape(r.region.fullName))</td><td>\(verdict)</td>\
             <td>\(fmt(r.statistics.tissue.mean))</td><td>\(fmt(r.mirrorStatistics.tissue.mean))</td>\
             <td>\(fmt(a?.differenceHU))</td><td>\(fmt(a?.zScore))</td><td>\(fmt(r.confidence * 100, 0))%</td>\
             <td>\(fmt(r.statistics.volumeML))</td></tr>
@@ -75,12 +109,18 @@ enum ReportHTML {
         table{border-collapse:collapse;background:#fff;margin-top:18px;font-size:14px}
         th,td{padding:5px 10px;border-bottom:1px solid #e3e5ea;text-align:left}
         tr.hit td{background:#ffe3e3}
+        tr.na td{color:#777}
+        .score.na .value{color:#888}
+        .refused{background:#fff4e5;border-left:6px solid #e65100;padding:12px 18px;margin-bottom:18px}
+        .refused h2{margin:0 0 6px 0;font-size:20px;color:#b33c00}
+        .notes{background:#eef3fb;border-left:6px solid #3b6fc4;padding:10px 18px;margin-bottom:18px}
         .swatch{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:6px;vertical-align:-1px}
         .small{color:#555;font-size:13px;max-width:900px}
         </style></head><body>
         <header><h1>DeepStroke &mdash; ASPECTS report</h1></header>
         <div class="warning">\(escape(ASPECTSReport.disclaimer))</div>
         <main>
+        \(banner)
         <div class="scores">\(scoreBox(.right))\(scoreBox(.left))</div>
         <p class="summary">\(summary)</p>
         <div class="figures">\(figures)</div>

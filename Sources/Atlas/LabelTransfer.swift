@@ -100,7 +100,8 @@ public struct LabelTransfer {
         let similarity = LabelTransferReport.Similarity(
             identity: q.nccIdentity, affine: q.nccAffine, imageRegistration: nccImageOnly,
             final: refinement?.transforms == nil ? nccImageOnly : QualityMeasures.correlation(images.fixed, try movingOnAtlas(transforms), region: region))
-        let (regions, hemispheres) = LabelTransferReport.volumes(native: labels, atlas: atlas.labels)
+        let coverage = FieldOfViewCoverage.regionCoverage(atlasLabels: atlas.labels, transforms: transforms, scanGeometry: scan.geometry)
+        let (regions, hemispheres) = LabelTransferReport.volumes(native: labels, atlas: atlas.labels, coverage: coverage)
         let t4 = Date()
         let report = LabelTransferReport(
             scan: name, scanGrid: .init(scan.geometry), atlas: atlas.directory.path, atlasGrid: .init(atlas.template.geometry),

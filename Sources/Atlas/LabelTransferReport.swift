@@ -35,6 +35,9 @@ public struct LabelTransferReport: Codable, Sendable {
         public var nativeML: Double
         public var atlasML: Double
         public var ratio: Double?
+        /// Share of the region's atlas voxels that map inside the scan's field of view
+        /// (`FieldOfViewCoverage`); below 1 the region is cut by the scan's first or last slice.
+        public var fieldOfViewFraction: Double?
     }
 
     public struct HemisphereVolume: Codable, Sendable {
@@ -72,7 +75,7 @@ public struct LabelTransferReport: Codable, Sendable {
     public var timing: Timing
 
     /// Region and hemisphere volumes of native labels against the atlas's.
-    static func volumes(native: Volume<UInt8>, atlas: Volume<UInt8>) -> ([RegionVolume], [HemisphereVolume]) {
+    static func volumes(native: Volume<UInt8>, atlas: Volume<UInt8>, coverage: [Double]? = nil) -> ([RegionVolume], [HemisphereVolume]) {
         func ml(_ v: Volume<UInt8>) -> [Double] {
             let s = v.geometry.spacing
             return ASPECTSLabelMap.counts(v).map { Double($0) * s.x * s.y * s.z / 1000 }
@@ -80,7 +83,8 @@ public struct LabelTransferReport: Codable, Sendable {
         let n = ml(native), a = ml(atlas)
         let regions = ASPECTSRegion.all.map { r in
             RegionVolume(code: r.code, name: r.name, side: r.hemisphere.rawValue, nativeML: round3(n[r.code]),
-                         atlasML: round3(a[r.code]), ratio: a[r.code] > 0 ? round3(n[r.code] / a[r.code]) : nil)
+                         atlasML: round3(a[r.code]), ratio: a[r.code] > 0 ? round3(n[r.code] / a[r.code]) : nil,
+                         fieldOfViewFraction: coverage.map { round3($0[r.code]) })
         }
         let sides = Hemisphere.allCases.map { h in
             let codes = ASPECTSRegion.regions(of: h).map(\.code)

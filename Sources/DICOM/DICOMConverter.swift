@@ -7,7 +7,14 @@ public enum DICOMConverter {
         /// Convert every greyscale image series instead of the selected one per study.
         public var all = false
         public var forceFloat = false
-        public init(all: Bool = false, forceFloat: Bool = false) { self.all = all; self.forceFloat = forceFloat }
+        /// Write `VolumeAssembler.assemble`'s exactly spaced parts (no interpolation) instead of one
+        /// volume over the whole extent from `VolumeAssembler.assembleWhole`.
+        public var exactParts = false
+        /// Largest gap along the normal bridged by the whole-extent assembly.
+        public var maximumBridgedGapMM = VolumeAssembler.WholeOptions().maximumBridgedGapMM
+        public init(all: Bool = false, forceFloat: Bool = false, exactParts: Bool = false) {
+            self.all = all; self.forceFloat = forceFloat; self.exactParts = exactParts
+        }
     }
 
     public struct Output: Sendable {
@@ -71,7 +78,10 @@ public enum DICOMConverter {
     }
 
     public static func write(_ g: SeriesGroup, to dir: URL, options: Options, log: (String) -> Void) throws -> [Output] {
-        let parts = try VolumeAssembler.assemble(g, options: VolumeAssembler.Options(forceFloat: options.forceFloat))
+        let parts = options.exactParts
+            ? try VolumeAssembler.assemble(g, options: VolumeAssembler.Options(forceFloat: options.forceFloat))
+            : try VolumeAssembler.assembleWhole(g, options: VolumeAssembler.WholeOptions(forceFloat: options.forceFloat,
+                                                                                        maximumBridgedGapMM: options.maximumBridgedGapMM))
         var outs: [Output] = []
         for p in parts {
             var name = baseName(g)
@@ -95,6 +105,10 @@ public enum DICOMConverter {
                 + (oURL != nil ? " and \(oURL!.lastPathComponent) (overlays on \(p.overlaySlices) slice(s))" : ""))
             for w in p.warnings { log("warning: \(name): \(w)") }
             if let t = p.tiltHandling { log("note: \(name): gantry tilt: \(t)") }
+            if let r = p.resampling, r.interpolatedSlices > 0 || r.partsJoined > 1 {
+                log("note: \(name): " + String(format: "%d acquired slices from %d part(s) on one grid of %d slices every %.4f mm (largest acquired-slice offset %.3f mm, largest gap bridged %.3f mm)",
+                                                r.acquiredSlices, r.partsJoined, r.outputSlices, r.spacingMM, r.largestOffsetMM, r.largestGapBridgedMM))
+            }
             outs.append(Output(volume: vURL, sidecar: jURL, overlay: oURL, seriesLabel: g.label, assembled: p))
         }
         return outs

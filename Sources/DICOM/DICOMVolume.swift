@@ -28,7 +28,8 @@ public enum DICOMVolumeData: Sendable {
     }
 }
 
-/// One assembled volume (a whole series, or one uniformly spaced part of it) and how it was made.
+/// One assembled volume (a whole series, one uniformly spaced part of it from `VolumeAssembler.assemble`,
+/// or one piece on a uniform grid from `VolumeAssembler.assembleWhole`) and how it was made.
 public struct AssembledVolume: Sendable {
     public var data: DICOMVolumeData
     /// 1 where an overlay bit is set, on the same grid; nil when no slice has an overlay.
@@ -43,4 +44,7 @@ public struct AssembledVolume: Sendable {
     public var tiltHandling: String?
     public var gantryTilt: Double?
     public var warnings: [String]
+    /// How the volume was put on a uniform grid by `VolumeAssembler.assembleWhole` (nil from `assemble`,
+    /// whose parts are exact and never resampled).
+    public var resampling: UniformResampling? = nil
 }

@@ -40,6 +40,26 @@ public enum SidecarJSON {
         d["AffineOrthogonal"] = g.isOrthogonal
         d["SliceSpacingHandling"] = volume.spacingHandling
         set("TiltHandling", volume.tiltHandling)
+        if let r = volume.resampling {
+            // Only when the grid is not simply the acquired slices: a uniform series stays as before.
+            if r.interpolatedSlices > 0 || r.partsJoined > 1 {
+                d["UniformResampling"] = [
+                    "AcquiredSlices": r.acquiredSlices,
+                    "PartsJoined": r.partsJoined,
+                    "OutputSlices": r.outputSlices,
+                    "SpacingMM": r.spacingMM,
+                    "SpacingAlongNormalMM": r.spacingAlongNormalMM,
+                    "LargestGapBridgedMM": r.largestGapBridgedMM,
+                    "LargestAcquiredSliceOffsetMM": r.largestOffsetMM,
+                    "ToleranceMM": r.toleranceMM,
+                    "ExactSlices": r.exactSlices,
+                    "InterpolatedSlices": r.interpolatedSlices,
+                    "Interpolation": r.interpolation,
+                    "AcquiredSliceGridIndex": r.acquiredGridIndex.map { ($0 * 1e4).rounded() / 1e4 },
+                ] as [String: Any]
+            }
+            d["LargestGapBridgedMM"] = r.largestGapBridgedMM
+        }
         d["Part"] = volume.part
         d["PartCount"] = volume.partCount
         d["SourceSlices"] = volume.slicePaths.count

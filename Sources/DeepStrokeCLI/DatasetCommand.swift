@@ -60,7 +60,7 @@ struct DatasetBuildCommand: ParsableCommand {
         o.showProgress = true
         o.log = log
         let builder = DatasetBuilder(source: URL(fileURLWithPath: source), output: URL(fileURLWithPath: output),
-                                     labeler: AtlasRegistrationLabeler(atlas: a, preset: p), options: o)
+                                     labeler: LabelTransferLabeler(atlas: a, preset: p), options: o)
         let s = try builder.run()
         print("\(s.studies) studies found, \(s.inShard) in this shard: \(s.succeeded) done now, \(s.alreadyDone) done before, "
             + "\(s.failed) failed, \(s.skipped) without a usable series; manifest \(s.manifest)")

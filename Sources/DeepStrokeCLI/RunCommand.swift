@@ -1,4 +1,5 @@
 import ArgumentParser
+import ASPECTS
 import Atlas
 import Foundation
 import ImageCore
@@ -42,7 +43,12 @@ struct RunCommand: ParsableCommand {
         let outcome = try RunCommand.execute(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: m,
                                              atlas: atlas, model: model, preset: p, secondaryCapture: secondaryCapture)
         RunCommand.printOutcome(outcome)
+        if outcome.notAssessable { throw ExitCode(RunCommand.notAssessableExitCode) }
     }
+
+    /// Exit status of a run that completed but could not score the scan (docs/quality-gates.md): the
+    /// report says why; 1 stays for errors.
+    static let notAssessableExitCode: Int32 = 3
 
     /// Shared with `demo`.
     static func execute(input: URL, output: URL, method: EndToEndRun.Method, atlas: String?, model: String?,
@@ -54,7 +60,7 @@ struct RunCommand: ParsableCommand {
         let log: (String) -> Void = { print($0) }
         let labeler: () throws -> ScanLabeler = {
             let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
-            return AtlasRegistrationLabeler(atlas: a, preset: preset)
+            return LabelTransferLabeler(atlas: a, preset: preset)
         }
         var segmenter: (() throws -> ScanSegmenter)? = nil
         if method != .atlas {
@@ -71,10 +77,19 @@ struct RunCommand: ParsableCommand {
     }
 
     static func printOutcome(_ outcome: EndToEndRun.Outcome) {
+        if let refusal = outcome.refusal {
+            print("NOT ASSESSABLE: no ASPECTS for this scan")
+            for f in refusal { print("  \(f.gate): \(f.message)") }
+        }
+        func text(_ s: Int?) -> String { s.map(String.init) ?? "n/a" }
         for r in outcome.methods {
-            let affected = r.result.regions.filter(\.affected).map(\.region.description)
-            print("\(r.method): ASPECTS right \(r.result.score(.right)), left \(r.result.score(.left)); affected side \(r.result.affectedSide?.rawValue ?? "none")"
-                + (affected.isEmpty ? "" : " (\(affected.joined(separator: ", ")))"))
+            let affected = Hemisphere.allCases.flatMap { r.result.score($0) == nil ? [] : r.result.affectedRegions($0) }.map(\.region.description)
+            if r.result.status == .notAssessable {
+                print("\(r.method): NOT ASSESSABLE (\(r.result.assessment.findings.filter { $0.severity == .refuse }.map(\.gate).joined(separator: ", ")))")
+            } else {
+                print("\(r.method): ASPECTS right \(text(r.result.score(.right))), left \(text(r.result.score(.left))); affected side \(r.result.affectedSide?.rawValue ?? "none")"
+                    + (affected.isEmpty ? "" : " (\(affected.joined(separator: ", ")))"))
+            }
             print("  report: \(r.folder.appendingPathComponent("report.html").path)")
             if let s = r.segmentation { print("  DICOM SEG: \(s.path)") }
             if !r.secondaryCaptures.isEmpty { print("  Secondary Capture: \(r.secondaryCaptures.map(\.path).joined(separator: " "))") }

@@ -75,7 +75,7 @@ struct ScoreCommand: ParsableCommand {
                                                  output: URL(fileURLWithPath: output!), scorer: scorer,
                                                  software: "DeepStroke \(DeepStrokeVersion.string)")
         let affected = result.regions.filter(\.affected).map(\.region.description)
-        print("ASPECTS right \(result.score(.right)), left \(result.score(.left)); affected side: \(result.affectedSide?.rawValue ?? "none")"
+        print("ASPECTS right \(result.score(.right).map(String.init) ?? "n/a"), left \(result.score(.left).map(String.init) ?? "n/a"); affected side: \(result.affectedSide?.rawValue ?? "none")"
             + (affected.isEmpty ? "" : " (\(affected.joined(separator: ", ")))"))
         print("report: \(files.map(\.path).joined(separator: " "))")
     }

@@ -1,3 +1,4 @@
+import ASPECTS
 import DICOM
 import Foundation
 import ImageCore
@@ -11,6 +12,9 @@ public struct LoadedScan: Sendable {
     public var source: SourceSeries?
     /// What was chosen and why, in words (no identifiers).
     public var summary: String
+    /// Largest spacing between acquired slices along their normal (mm), when known: the converted
+    /// grid may be finer than what was acquired.
+    public var acquiredSpacingMM: Double? = nil
 
     /// Loads a NIfTI file (`.nii`, `.nii.gz`) as is, or a DICOMDIR / DICOM folder / file through series
     /// selection and volume assembly. With several studies the first one with a usable series is taken
@@ -29,8 +33,7 @@ public struct LoadedScan: Sendable {
         }
         let choices = SeriesSelector.choose(SeriesGrouping.group(index.images))
         guard let choice = choices.first(where: { $0.selected != nil }), let sel = choice.selected else {
-            throw PipelineError.input(path: url.path, problem: "no non-contrast axial head CT series: "
-                + choices.map(\.summary).joined(separator: "; "))
+            throw NotAssessableInput(choices: choices)
         }
         if choices.count > 1 { log("\(choices.count) studies in the input; using study \(SeriesReport.studyToken(choice.study.studyInstanceUID))") }
         let group = choice.study.series[sel]
@@ -43,4 +46,32 @@ public struct LoadedScan: Sendable {
         let source = try SourceSeries.read(slicePaths: part.slicePaths)
         return LoadedScan(volume: part.data.asFloat, overlay: part.overlay, source: source, summary: choice.summary)
     }
+}
+
+/// The input holds images, but no series that ASPECTS can be read on (only a contrast study, another
+/// body part, scouts or screenshots): the scan is not assessable, which is an answer, not an error.
+public struct NotAssessableInput: Error, CustomStringConvertible {
+    public var findings: [GateFinding]
+
+    init(choices: [SeriesSelector.StudyChoice]) {
+        var findings: [GateFinding] = []
+        for c in choices {
+            for (n, v) in c.verdicts.enumerated() where v.status == .excluded {
+                let text = v.reasons.joined(separator: "; ")
+                let gate = text.contains("contrast") ? "contrast" : (text.contains("not a head") ? "head" : "series")
+                findings.append(GateFinding(gate: gate, severity: .refuse,
+                                            message: "series \(c.study.series[n].label) excluded: \(text)"))
+            }
+        }
+        let summary = "no non-contrast axial head CT series in the input"
+        if findings.contains(where: { $0.gate == "contrast" }) && !findings.contains(where: { $0.gate == "head" }) {
+            findings.insert(GateFinding(gate: "contrast", severity: .refuse,
+                                        message: "\(summary): only contrast-enhanced series; ASPECTS is read on non-contrast CT"), at: 0)
+        } else {
+            findings.insert(GateFinding(gate: "series", severity: .refuse, message: summary), at: 0)
+        }
+        self.findings = findings
+    }
+
+    public var description: String { findings.map(\.message).joined(separator: "; ") }
 }

@@ -4,10 +4,10 @@ import ImageCore
 /// Turns one native scan into ASPECTS labels in its own space (atlas label transfer).
 ///
 /// The pipeline only needs this one call, so the curation and end-to-end code are written against
-/// the protocol: `AtlasRegistrationLabeler` is the implementation in this module (skull strip,
-/// affine + SyN to the atlas, atlas labels pulled back through the inverse transforms); the Atlas
-/// module's label transfer (with the overlay refinement) plugs in by conforming to it, and tests can
-/// use a cheap one. Implementations must be safe to call from several threads at once.
+/// the protocol: `LabelTransferLabeler` puts the Atlas module's label transfer (skull strip, affine +
+/// SyN to the atlas, optional overlay refinement, labels pulled back through the inverse transforms)
+/// behind it, and tests can use a cheap one. Implementations must be safe to call from several threads
+/// at once.
 public protocol ScanLabeler: Sendable {
     /// Recorded in the manifest and reports (method and its main settings).
     var name: String { get }
@@ -57,6 +57,16 @@ public struct LabelingQA: Codable, Sendable, Equatable {
     /// Regions with no voxel after transfer (names like "right M5").
     public var missingRegions: [String]
     public var seconds: Double
+    /// Each region's atlas volume scaled by brain volume (scan brain / atlas brain), mL by code.
+    public var expectedRegionVolumesML: [String: Double]?
+    public var atlasBrainVolumeML: Double?
+    /// Share of each region's atlas voxels inside the scan's field of view, by code.
+    public var fieldOfViewFractions: [String: Double]?
+    /// Lengths of the atlas's LPS axes after the affine stage.
+    public var affineScales: [Double]?
+    /// "applied" or "rejected" when an overlay was given, with the guard's reason.
+    public var overlayRefinement: String?
+    public var overlayRefinementReason: String?
 
     public init(method: String, brainVolumeML: Double, nccAffine: Double? = nil, nccFinal: Double? = nil,
                 jacobianMin: Double? = nil, jacobianMax: Double? = nil, foldedFraction: Double? = nil,

@@ -47,11 +47,16 @@ final class StatisticsTests: XCTestCase {
         XCTAssertEqual(right.asymmetry!.ratio, 30.0 / 35, accuracy: 1e-12)
         XCTAssertTrue(right.affected)  // noise-free: z is -infinity
         XCTAssertEqual(right.call.marginHU, 5 - EarlyIschemicChangeRule.calibrated.thresholdHU, accuracy: 1e-12)
-        XCTAssertEqual(r.affectedSide, .right)
-        XCTAssertEqual(r.score(.right), 9)
+        XCTAssertEqual(r.affectedRegions(.right).map(\.region.code), [1])
         XCTAssertFalse(r.result(for: 11)!.affected)
-        // Regions absent from the map are not evaluable and never called.
+        // Regions absent from the map are not evaluable and never called; they make their hemisphere
+        // not assessable (an unjudged region is not an unaffected one), so neither side gets a number.
         XCTAssertFalse(r.result(for: 5)!.call.evaluable)
+        XCTAssertFalse(r.isAssessable(5))
+        XCTAssertNil(r.score(.right))
+        XCTAssertNil(r.score(.left))
+        XCTAssertNil(r.affectedSide)
+        XCTAssertEqual(r.status, .notAssessable)
         XCTAssertEqual(r.result(for: 5)!.statistics.labelVoxels, 0)
         // A wider window keeps the CSF column and lowers the mean.
         let wide = try ASPECTSScorer(tissueRange: try HURange(lower: 0, upper: 60), computeDescriptors: false).score(ct: ct, labels: labels)

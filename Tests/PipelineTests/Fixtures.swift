@@ -45,8 +45,16 @@ enum Fixtures {
             minimumSpacing: 4)
     }
 
-    static func labeler(_ atlas: Atlas) -> AtlasRegistrationLabeler {
-        AtlasRegistrationLabeler(atlas: atlas, parameters: quickRegistration, presetName: "test")
+    /// The pipeline's labeler with the affine stage only. These phantoms' regions differ from the
+    /// brain around them by a few HU under 4 HU of noise, so inside the brain there is nothing for a
+    /// deformable stage to align: measured on seed 5, the label transfer's SyN (LNCC) lowers the
+    /// template match and mean Dice falls from 0.84 (affine) to 0.34-0.48, while on template-made
+    /// patients (AtlasTests) it is what makes the labels right. The pipeline tests check the plumbing,
+    /// gates and scores, so they take the stage that suits their data.
+    static func labeler(_ atlas: Atlas) -> LabelTransferLabeler {
+        var registration = quickRegistration
+        registration.syn = nil
+        return LabelTransferLabeler(atlas: atlas, parameters: LabelTransfer.Parameters(registration: registration, presetName: "test (affine)"))
     }
 
     struct Study {

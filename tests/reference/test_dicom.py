@@ -168,7 +168,8 @@ def test_routine_brain_parts_are_exact(tmp_path):
 
 
 def test_gantry_tilt_variable_spacing_is_exact(tmp_path):
-    rc, log, vols, out = convert(os.path.join(DICOM, "ct_ge_tilt_varspacing"), tmp_path)
+    # --exact-parts: the split into exactly spaced parts (the default is one volume, tested below).
+    rc, log, vols, out = convert(os.path.join(DICOM, "ct_ge_tilt_varspacing"), tmp_path, "--exact-parts")
     assert rc == 0, log
     files = sorted(glob.glob(os.path.join(DICOM, "ct_ge_tilt_varspacing", "*.dcm")))
     truth = pydicom_truth(files)
@@ -178,6 +179,70 @@ def test_gantry_tilt_variable_spacing_is_exact(tmp_path):
     side = json.load(open(vols[0][:-7] + ".json"))
     assert "sheared" in side["TiltHandling"] and side["AffineOrthogonal"] is False
     assert "split" in side["SliceSpacingHandling"]
+
+
+def test_gantry_tilt_variable_spacing_whole_coverage(tmp_path):
+    """Default convert of the GE case: ONE volume over the whole head. Every file's IPP must fall within
+    0.1 mm (along the k axis) of a grid slice of the NIfTI, and that grid slice must hold pydicom's
+    pixels. Placement goes through world coordinates: each DICOM pixel (row, col) is put in LPS from
+    IPP/IOP/PixelSpacing, converted to RAS and mapped through the inverse sform; no index convention
+    (such as dcm2niix's row flip) is assumed, only checked."""
+    rc, log, vols, out = convert(os.path.join(DICOM, "ct_ge_tilt_varspacing"), tmp_path)
+    assert rc == 0, log
+    assert len(vols) == 1, vols
+    img = nib.load(vols[0])
+    data = np.asarray(img.dataobj)
+    aff = img.affine
+    inv = np.linalg.inv(aff)
+    h = np.linalg.norm(aff[:3, 2])
+    assert h <= 1.14 + 0.01, h  # never coarser than the smallest acquired gap (1.14 mm along the line)
+    files = sorted(glob.glob(os.path.join(DICOM, "ct_ge_tilt_varspacing", "*.dcm")))
+    assert len(files) == 28
+    ks = []
+    for f in files:
+        d = pydicom.dcmread(f)
+        iop = np.array(d.ImageOrientationPatient, dtype=float)
+        r, c = iop[:3] / np.linalg.norm(iop[:3]), iop[3:] / np.linalg.norm(iop[3:])
+        ps = [float(x) for x in d.PixelSpacing]
+        ipp = np.array(d.ImagePositionPatient, dtype=float)
+        hu = d.pixel_array.astype(np.float64) * float(getattr(d, "RescaleSlope", 1)) + float(getattr(d, "RescaleIntercept", 0))
+        rows, cols = hu.shape
+        rr, cc = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+        lps = ipp[:, None] + np.outer(r, cc.ravel() * ps[1]) + np.outer(c, rr.ravel() * ps[0])
+        ras = LPS_TO_RAS[:3, :3] @ lps
+        ijk = inv[:3, :3] @ ras + inv[:3, 3:4]
+        # In-plane the grid is the acquired one: integral i, j for every pixel.
+        assert np.max(np.abs(ijk[:2] - np.rint(ijk[:2]))) < 1e-3, f"{os.path.basename(f)}: pixels fall between voxels"
+        k = ijk[2]
+        assert np.ptp(k) < 1e-4, "an image plane must be one grid slice"  # sform is float32
+        kk = int(np.rint(k[0]))
+        off = abs(k[0] - kk) * h
+        assert off <= 0.1, f"{os.path.basename(f)}: IPP {off:.3f} mm from the nearest grid slice"
+        assert 0 <= kk < data.shape[2]
+        i, j = np.rint(ijk[0]).astype(int), np.rint(ijk[1]).astype(int)
+        got = data[i, j, kk].astype(np.float64) * (img.dataobj.slope or 1) + (img.dataobj.inter or 0)
+        assert np.array_equal(np.rint(got), np.rint(hu.ravel())), f"{os.path.basename(f)}: voxels differ from pydicom"
+        ks.append(kk)
+    assert len(set(ks)) == 28  # 28 distinct grid slices
+    # The volume spans the head: first grid slice at the first IPP, last one at the last (LPS z 5.84..157.78).
+    first = LPS_TO_RAS[:3, :3] @ np.array([-125, -123.5405, 5.8361])
+    last = LPS_TO_RAS[:3, :3] @ np.array([-125, -123.5405, 157.7761])
+    corner = lambda k: (aff @ np.array([0, data.shape[1] - 1, k, 1.0]))[:3]
+    assert np.max(np.abs(corner(0) - first)) < 1e-3
+    assert np.linalg.norm(corner(data.shape[2] - 1) - last) <= 0.1
+    side = json.load(open(vols[0][:-7] + ".json"))
+    u = side["UniformResampling"]
+    assert u["AcquiredSlices"] == 28 and u["PartsJoined"] == 2 and u["OutputSlices"] == data.shape[2]
+    assert u["LargestAcquiredSliceOffsetMM"] <= 0.1
+    assert abs(side["LargestGapBridgedMM"] - 6.9986) < 1e-3
+    assert "sheared" in side["TiltHandling"] and side["PartCount"] == 1
+
+
+def test_exact_parts_flag_keeps_the_split(tmp_path):
+    rc, log, vols, out = convert(os.path.join(DICOM, "ct_ge_tilt_varspacing"), tmp_path, "--exact-parts")
+    assert rc == 0, log
+    assert [os.path.basename(v).rsplit("_", 1)[1] for v in vols] == ["part1.nii.gz", "part2.nii.gz"]
+    assert "UniformResampling" not in json.load(open(vols[0][:-7] + ".json"))
 
 
 def ts_cases():
