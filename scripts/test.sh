@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
 # The whole test suite: Swift unit tests (release build, since many tests do real numerics) and the
 # reference comparisons against Python tools (nibabel, pydicom, scipy, ...), which drive the built CLI.
+#
+# Both parts always run; then a summary (Swift tests and pytest items: ran, passed, failed, skipped, and
+# every skip with its reason) and an exit status that is non-zero when either part failed. Tests that
+# need the data folder (DEEPSTROKE_DATA, default ../shared/data) skip without it; with
+# DEEPSTROKE_REQUIRE_DATA=1, as .ci/run sets it, a skip for missing data counts as a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --python
 
 swift build -c release --product deepstroke
-swift test -c release
 export DEEPSTROKE_BIN="$PWD/.build/release/deepstroke"
-if ls tests/reference/test_*.py >/dev/null 2>&1; then
-  .venv-tests/bin/python -m pytest -q tests/reference
-fi
+[ -x "$DEEPSTROKE_BIN" ] || { echo "scripts/test.sh: $DEEPSTROKE_BIN was not built" >&2; exit 1; }
+
+logs="$(mktemp -d)"
+trap 'rm -rf "$logs"' EXIT
+
+set +e
+swift test -c release 2>&1 | tee "$logs/swift.log"
+swift_rc=${PIPESTATUS[0]}
+# -rs: every skip with its reason. Exit 5 (nothing collected) counts as a failure in the summary.
+.venv-tests/bin/python -m pytest -q -rs --junitxml="$logs/pytest.xml" tests/reference
+pytest_rc=$?
+set -e
+
+python3 scripts/test_summary.py --swift-log "$logs/swift.log" --swift-rc "$swift_rc" \
+  --junit "$logs/pytest.xml" --pytest-rc "$pytest_rc"

@@ -129,7 +129,14 @@ final class LabelTransferComponentTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(r.toleranceMM), 1, accuracy: 1e-12)
         XCTAssertGreaterThan(try XCTUnwrap(r.heldOutExcessImageOnlyMM), 0.2, r.reason)
         XCTAssertLessThan(try XCTUnwrap(r.heldOutExcessRefinedMM), 0.3 * (try XCTUnwrap(r.heldOutExcessImageOnlyMM)), r.reason)
-        XCTAssertLessThan(try XCTUnwrap(r.chamferRefinedMM), try XCTUnwrap(r.chamferImageOnlyMM))
+        // Chamfer distance (mean point-to-outline, mm) measured on this seeded case (release build, 1 and 2 threads alike):
+        // 1.297 mm before the refinement, 0.748 mm after. The bounds leave ~7 % margin and keep the claim
+        // absolute: the shifted overlay starts well off (> 1 mm) and ends within 0.8 mm, under half a voxel.
+        let chamferImageOnly = try XCTUnwrap(r.chamferImageOnlyMM), chamferRefined = try XCTUnwrap(r.chamferRefinedMM)
+        print("refinement: chamfer image-only \(chamferImageOnly) mm, refined \(chamferRefined) mm")
+        XCTAssertGreaterThan(chamferImageOnly, 1.2)
+        XCTAssertLessThan(chamferRefined, 0.8)
+        XCTAssertLessThan(chamferRefined, chamferImageOnly)
         let t = try XCTUnwrap(moved.transforms)
         // the centre of the blobs: scan point (3, 0, 0) is atlas point (0, 0, 0)
         XCTAssertLessThan(length(t.ontoNative.map(SIMD3(3, 0, 0)) - SIMD3(0, 0, 0)), 1)

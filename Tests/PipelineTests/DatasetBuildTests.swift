@@ -11,27 +11,49 @@ import XCTest
 final class DatasetBuildTests: XCTestCase {
     /// Two threads whatever the machine: a one-job build then runs parallel loops on the builder's
     /// worker, the configuration that corrupted the heap when workers were short-lived threads
-    /// (docs/pipeline.md, "Parallel and sharded").
-    override func setUp() {
-        super.setUp()
+    /// (docs/pipeline.md, "Parallel and sharded"). The global count is put back after each test.
+    private var savedThreadCount: Int?
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        savedThreadCount = Parallelism.threadCount
         Parallelism.threadCount = 2
+        try Self.makeSharedFixtures()
     }
 
-    /// Shared by all tests (generation is the slow part): source studies and the atlas.
+    override func tearDownWithError() throws {
+        if let n = savedThreadCount { Parallelism.threadCount = n }
+        try super.tearDownWithError()
+    }
+
+    /// Shared by all tests (generation is the slow part): source studies and the atlas, made by the
+    /// first test's set-up and removed after the last test of the class.
     nonisolated(unsafe) static var root: URL!
     nonisolated(unsafe) static var studies: [Fixtures.Study] = []
     nonisolated(unsafe) static var atlas: Atlas!
+    nonisolated(unsafe) private static var fixtureError: Error?
 
-    override class func setUp() {
-        super.setUp()
-        Parallelism.threadCount = 2
-        root = Fixtures.tempDir("dataset")
-        studies = try! Fixtures.makeSource(in: root.appendingPathComponent("source"), count: 3)
-        atlas = try! Fixtures.makeAtlas(in: root.appendingPathComponent("atlas"))
+    private static func makeSharedFixtures() throws {
+        if let e = fixtureError { throw e }
+        guard root == nil else { return }
+        let dir = Fixtures.tempDir("dataset")
+        do {
+            studies = try Fixtures.makeSource(in: dir.appendingPathComponent("source"), count: 3)
+            atlas = try Fixtures.makeAtlas(in: dir.appendingPathComponent("atlas"))
+            root = dir
+        } catch {
+            try? FileManager.default.removeItem(at: dir)
+            fixtureError = error
+            throw error
+        }
     }
 
     override class func tearDown() {
-        try? FileManager.default.removeItem(at: root)
+        if let r = root { try? FileManager.default.removeItem(at: r) }
+        root = nil
+        studies = []
+        atlas = nil
+        fixtureError = nil
         super.tearDown()
     }
 

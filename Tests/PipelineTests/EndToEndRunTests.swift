@@ -34,14 +34,13 @@ final class EndToEndRunTests: XCTestCase {
         }
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("aspects.json"))) as? [String: Any]
         let scores = try XCTUnwrap(report?["aspects"] as? [String: Int])
-        // The lesioned hemisphere and its regions are found. The lesion-free side is not required to score
-        // 10: on this coarse 2x2x5 mm phantom a label off by a voxel at a region's edge can tip a call (with
-        // the quick registration, seed 5 gets a false left M6; seed 6 gets one even with its true labels).
-        // Scoring accuracy itself is ASPECTSTests' job; here the report must be what scoring the written
-        // CT with the written labels gives.
+        // Exactly the lesioned regions are found (I, M2, M3 on the right: 10 - 3), and the lesion-free
+        // side scores 10. The report must also be what scoring the written CT with the written labels gives.
         XCTAssertEqual(report?["affected_side"] as? String, "right")
         let affected = Set(try XCTUnwrap(report?["affected_regions"] as? [String]))
-        XCTAssertTrue(affected.isSuperset(of: ["R I", "R M2", "R M3"]), "\(affected)")
+        XCTAssertEqual(affected, Set(patient.truth.lesionCodes.map { ASPECTSRegion(code: $0)!.description }))  // R I, R M2, R M3
+        XCTAssertEqual(scores["right"], 7)
+        XCTAssertEqual(scores["left"], 10)
         let rescored = try ASPECTSScorer().score(ct: try NIfTIFile.readVolume(out.appendingPathComponent("ct.nii.gz"), as: Float.self),
                                                  labels: try NIfTIFile.readVolume(out.appendingPathComponent("labels.nii.gz"), as: UInt8.self))
         XCTAssertEqual(scores["right"], rescored.score(.right))

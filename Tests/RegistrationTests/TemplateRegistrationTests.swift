@@ -53,6 +53,9 @@ final class TemplateRegistrationTests: XCTestCase {
         print(String(format: "template: Dice affine %.4f, SyN %.4f; Jacobian min %.3f (non-positive %d); ICE mean %.4f max %.4f mm; %.2f s",
                      diceAffine, dice, jac.minimum, jac.nonPositiveVoxels, ice.meanMM, ice.maxMM, result.report.timing.totalSeconds))
         XCTAssertGreaterThan(dice, diceAffine + 0.1, "SyN must clearly beat affine-only on the 20 largest structures")
+        // Absolute floor: measured mean Dice 0.879 after SyN (0.711 affine-only), release build, 1 and 2 threads alike;
+        // 0.86 leaves about 2 % margin.
+        XCTAssertGreaterThan(dice, 0.86, "label transfer through the recovered deformation")
         XCTAssertEqual(jac.nonPositiveVoxels, 0, "no folding in the brain")
         XCTAssertLessThan(ice.meanMM, 0.2, "inverse consistency far below one voxel (2 mm)")
         XCTAssertLessThan(ice.maxMM, 1.0)

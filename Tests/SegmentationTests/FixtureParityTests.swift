@@ -31,12 +31,14 @@ final class FixtureParityTests: XCTestCase {
     }
 
     /// Entries where the fixture's float32 values are themselves off by more than the README's
-    /// tolerance: PyTorch re-run in float64 (tests/reference/test_nn_fixture.py) differs from the
+    /// tolerance: PyTorch re-run in float64 differs from the
     /// fixture there by 1.56e-4 and 1.34e-4 (gradient norms of a BatchNorm weight and of an
     /// upsampling bias that feeds a BatchNorm: both near-total cancellations) and 3.4e-5 (a 1-input-channel 1x1 conv ahead of BatchNorm, whose gradient is
     /// ~1e-9 for one element, so Adam's first step lr·g/(|g|+eps) amplifies rounding noise).
     /// Our values are within 1.5e-6, 4e-6 and 3.5e-5 of the float64 run. These entries get the fixture's own
     /// measured error plus the README tolerance; every other entry the README's tolerance.
+    /// `test_fixture_training_step_float64_reference` in tests/reference/test_nn.py is that float64 run:
+    /// it checks that exactly the two gradient-norm entries below exceed the tolerance.
     static let fixtureGradientNoise = ["decoder.ups.1.block.norm1.weight": 1.56e-4 + 1e-4,
                                        "decoder.ups.1.up.bias": 1.34e-4 + 1e-4]
     static let fixtureAfterStepNoise: [String: Float] = ["encoder.stages.0.skip_conv.weight": 3.4e-5 + 1e-5]

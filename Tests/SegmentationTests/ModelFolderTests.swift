@@ -59,8 +59,9 @@ final class ModelFolderTests: XCTestCase {
         XCTAssertEqual(Preprocessing.hemisphereSwap(classes: 21)?[15], 5)
     }
 
-    /// Sliding-window inference on a grid larger than the network input agrees with one pass on
-    /// the whole grid where the network sees the same context (a constant image).
+    /// One pass on the network's grid gives probabilities and their argmax; sliding-window inference on a
+    /// grid larger than the network input agrees with one pass where the network sees the same context
+    /// (a constant image, so every window sees the same patch).
     func testSegmenterOnNativeGrid() throws {
         let cfg = UNetConfig(inChannels: 1, classes: 3, baseChannels: 4, levels: 2)
         var pre = Preprocessing(inputSize: [8, 8, 8])
@@ -86,5 +87,30 @@ final class ModelFolderTests: XCTestCase {
         let slid = try Segmenter(model: ModelFolder(config: cfg, preprocessing: pre, network: m.network), mirrorTTA: true).segment(ct)
         XCTAssertEqual(slid.labels.geometry, g)
         XCTAssertTrue(slid.labels.data.allSatisfy { $0 < 3 })
+
+        // Agreement on a constant image: every window then sees the same input, so each window's output
+        // is the one pass on a constant 8^3 scan, P. On a 12x8x8 scan with 8^3 windows and overlap 0.5 the
+        // windows start at i = 0 and i = 4: voxels 0-3 take the first window's P(i), 8-11 the second's
+        // P(i - 4), and 4-7 the mean of the two.
+        var whole = Preprocessing(inputSize: [8, 8, 8])
+        let cube = Geometry(size: SIMD3(8, 8, 8))
+        let one = try Segmenter(model: ModelFolder(config: cfg, preprocessing: whole, network: m.network))
+            .segment(Volume<Float>(geometry: cube, repeating: 40), probabilities: true)
+        let P = try XCTUnwrap(one.probabilities)
+        whole.spacing = [1, 1, 1]
+        whole.overlap = 0.5
+        let wide = Geometry(size: SIMD3(12, 8, 8))
+        let windows = try Segmenter(model: ModelFolder(config: cfg, preprocessing: whole, network: m.network))
+            .segment(Volume<Float>(geometry: wide, repeating: 40), probabilities: true)
+        let Q = try XCTUnwrap(windows.probabilities)
+        for c in 0..<3 { for k in 0..<8 { for j in 0..<8 { for i in 0..<12 {
+            func p(_ x: Int) -> Float { P.data[c * cube.voxelCount + (k * 8 + j) * 8 + x] }
+            let expected: Float = i < 4 ? p(i) : i >= 8 ? p(i - 4) : (p(i) + p(i - 4)) / 2
+            XCTAssertEqual(Q.data[c * wide.voxelCount + (k * 8 + j) * 12 + i], expected, accuracy: 1e-6, "class \(c) at \(i),\(j),\(k)")
+        } } } }
+        // P is not flat (zero padding at the patch faces: class 0 spans 8.9e-4 with these weights, far above
+        // the 1e-6 tolerance), so a misplaced or misweighted window would show.
+        let first = P.data[0..<cube.voxelCount]
+        XCTAssertGreaterThan(first.max()! - first.min()!, 1e-4)
     }
 }

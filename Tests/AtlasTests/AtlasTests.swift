@@ -1,2 +1,0 @@
-// Tests for the Atlas module.
-import XCTest
