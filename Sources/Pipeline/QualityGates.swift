@@ -28,9 +28,13 @@ public struct QualityGates: Sendable {
         public var minimumNCC = 0.3
         /// Share of folded (Jacobian <= 0) voxels in the deformable warp.
         public var maximumFoldedFraction = 0.001
-        /// Length of each atlas axis after the affine stage, and largest ratio between two of them.
+        /// Length of each atlas axis after the affine stage; the largest ratio between the two in-plane
+        /// axes (heads differ in shape: the real GE head is 1.15 wider than the template for its length);
+        /// and the largest ratio between the vertical axis and the in-plane mean, either way: a linear
+        /// stage that fits the neck or the scalp stretches the atlas vertically.
         public var affineScale: ClosedRange<Double> = 0.75...1.35
-        public var maximumAffineAnisotropy = 1.25
+        public var maximumInPlaneAnisotropy = 1.3
+        public var maximumVerticalStretch = 1.15
         /// Share of a region's labelled voxels on the first or last slice (head-foot): a region cut by
         /// the field of view (any method).
         public var maximumEdgeSliceFraction = 0.2
@@ -209,11 +213,13 @@ public struct QualityGates: Sendable {
                     format: "the deformation folds %.2f %% of the brain (limit %.2f %%)", 100 * f, 100 * limits.maximumFoldedFraction)))
             }
             if let sc = q.affineScales, sc.count == 3 {
-                let lo = sc.min()!, hi = sc.max()!
-                if !sc.allSatisfy(limits.affineScale.contains) || hi / lo > limits.maximumAffineAnisotropy {
+                let inPlane = max(sc[0], sc[1]) / min(sc[0], sc[1])
+                let vertical = sc[2] / ((sc[0] + sc[1]) / 2)
+                if !sc.allSatisfy(limits.affineScale.contains) || inPlane > limits.maximumInPlaneAnisotropy
+                    || max(vertical, 1 / vertical) > limits.maximumVerticalStretch {
                     out.append(GateFinding(gate: "affine", severity: .refuse, message: String(
-                        format: "the linear stage scaled the atlas by %.2f / %.2f / %.2f (x / y / z; allowed %.2f-%.2f, at most %.2f between axes): it fitted something other than the brain",
-                        sc[0], sc[1], sc[2], limits.affineScale.lowerBound, limits.affineScale.upperBound, limits.maximumAffineAnisotropy)))
+                        format: "the linear stage scaled the atlas by %.2f / %.2f / %.2f (left-right / front-back / vertical; allowed %.2f-%.2f each, vertical at most %.2f times the in-plane mean): it fitted something other than the brain",
+                        sc[0], sc[1], sc[2], limits.affineScale.lowerBound, limits.affineScale.upperBound, limits.maximumVerticalStretch)))
                 }
             }
         }
