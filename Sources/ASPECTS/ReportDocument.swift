@@ -71,6 +71,7 @@ public struct ReportDocument: Encodable {
         var mirror: Tissue
         var asymmetry: Nullable<AsymmetryEntry>
         var descriptors: Nullable<Descriptors>
+        var hypodenseFraction: Nullable<Double>
 
         init(_ r: RegionResult) {
             code = r.region.code
@@ -93,6 +94,7 @@ public struct ReportDocument: Encodable {
                                standardErrorHU: .init($0.standardErrorHU))
             })
             descriptors = Nullable(r.descriptors.map(Descriptors.init))
+            hypodenseFraction = .init(r.hypodenseFraction)
         }
     }
 
@@ -106,6 +108,7 @@ public struct ReportDocument: Encodable {
     var levels: [String: Int]
     var rule: Rule
     var regions: [Region]
+    var hypodensity: Nullable<HypodensitySummary>
 
     public init(result: ASPECTSResult, inputs: [String: String], levels: [String: Int], software: String) {
         self.software = software
@@ -120,6 +123,7 @@ public struct ReportDocument: Encodable {
                     minimumVoxels: result.rule.minimumVoxels, tissueHU: [result.tissueRange.lower, result.tissueRange.upper],
                     description: ASPECTSReport.ruleDescription(result.rule))
         regions = result.regions.map(Region.init)
+        hypodensity = Nullable(result.hypodensity.map { HypodensitySummary($0, rule: result.rule) })
     }
 
     public func jsonData() throws -> Data {

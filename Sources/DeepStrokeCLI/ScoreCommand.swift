@@ -37,6 +37,9 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Calibrate the threshold on generated patients and print the result as JSON.")
     var calibrate = false
 
+    @Flag(help: "With --calibrate: calibrate the voxel-wise hypodensity evidence instead and compare the mean, fraction and combined rules.")
+    var evidence = false
+
     @Option(help: "With --calibrate: lesion-free and lesion cases to generate (each).")
     var cases = 40
 
@@ -57,11 +60,15 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         if let t = threads { Parallelism.threadCount = t }
         if calibrate {
-            let r = try ThresholdCalibration.run(cases: cases, seed: seed)
             let e = JSONEncoder()
             e.keyEncodingStrategy = .convertToSnakeCase
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try e.encode(r), as: UTF8.self))
+            e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            if evidence {
+                print(String(decoding: try e.encode(HypodensityCalibration.run(casesPerKind: cases, seed: seed)), as: UTF8.self))
+            } else {
+                print(String(decoding: try e.encode(ThresholdCalibration.run(cases: cases, seed: seed)), as: UTF8.self))
+            }
             return
         }
         let bounds = tissueRange.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }

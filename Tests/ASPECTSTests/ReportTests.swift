@@ -46,7 +46,20 @@ final class ReportTests: XCTestCase {
             let stats = r["stats"] as! [String: Any]
             XCTAssertNotNil(stats["mean_hu"] as? Double)
             XCTAssertNotNil(stats["p90_hu"] as? Double)
+            XCTAssertNotNil(r["hypodense_fraction"] as? Double, "hypodense_fraction")
         }
+        // The evidence: per-region fractions (high in the lesion), per-hemisphere volumes and parameters.
+        for r in regions where p.truth.lesionCodes.contains(r["code"] as! Int) {
+            XCTAssertGreaterThan(r["hypodense_fraction"] as! Double, 0.5)
+        }
+        let evidence = try XCTUnwrap(json["hypodensity"] as? [String: Any])
+        let volumes = try XCTUnwrap(evidence["hypodense_volume_ml"] as? [String: Double])
+        XCTAssertGreaterThan(volumes["right"]!, 10 * volumes["left"]!)
+        XCTAssertNotNil(evidence["threshold_hu"] as? Double)
+        XCTAssertNotNil(evidence["sigma_mm"] as? Double)
+        XCTAssertEqual(evidence["file"] as? String, "hypodensity.nii.gz")
+        let nifti = try Data(contentsOf: tmp.appendingPathComponent("hypodensity.nii.gz"))
+        XCTAssertEqual(Array(nifti.prefix(2)), [0x1f, 0x8b], "gzip")
         // A lesion-free report says null, not a missing key.
         let healthy = SyntheticBrainPhantom.generate(seed: 101, lesion: false)
         let h = try ASPECTSReport(result: try ASPECTSScorer(computeDescriptors: false).score(ct: healthy.ct, labels: healthy.labels),
@@ -58,6 +71,7 @@ final class ReportTests: XCTestCase {
         let csv = try String(contentsOf: tmp.appendingPathComponent("regions.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 21)
         XCTAssertEqual(csv[0].split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
+        XCTAssertTrue(csv[0].hasSuffix(",hypodense_fraction"))
         for line in csv.dropFirst() {
             XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
         }
@@ -65,6 +79,8 @@ final class ReportTests: XCTestCase {
         let html = try String(contentsOf: tmp.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("not for clinical use"))
         XCTAssertTrue(html.contains("phantom &lt;21&gt;"))
+        XCTAssertTrue(html.contains("Hypodense %"))
+        XCTAssertTrue(html.contains("Heat map: voxel-wise hypodensity"))
         XCTAssertEqual(html.components(separatedBy: "data:image/png;base64,").count - 1, 2)
         XCTAssertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"))
     }
