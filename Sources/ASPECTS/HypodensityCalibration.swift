@@ -41,22 +41,32 @@ public enum HypodensityCalibration {
     /// One trained voxel threshold.
     public struct Candidate: Equatable, Sendable, Codable {
         public var voxelThresholdHU: Double
+        /// F with the fewest expected wrong region calls for the fraction rule alone.
         public var minimumHypodenseFraction: Double
         public var expectedErrorsPerCase: Double
+        /// The smallest F at which adding the fraction rule to the mean rule makes no false call on the
+        /// training cases (just above the largest fraction of a lesion-free region the gate lets through).
+        public var noExtraFalseCallFraction: Double
+        /// Training sensitivity (whole and partial lesions pooled) of the combined rule at that F.
+        public var noExtraFalseCallSensitivity: Double
     }
 
     public struct Result: Equatable, Sendable, Codable {
         public var sigmaMM: Double
         public var voxelThresholdHU: Double
         public var minimumHypodenseFraction: Double
+        /// Voxel threshold and F of the combined rule held to the mean rule's false calls on training cases.
+        public var strictVoxelThresholdHU: Double
+        public var strictMinimumHypodenseFraction: Double
         public var candidates: [Candidate]
         /// Mean, fraction and combined rules on the evaluation cases.
         public var evaluation: [RuleFigures]
         /// Cases per kind (lesion-free, whole, partial) in each of training and evaluation.
         public var casesPerKind: Int
         public var seed: UInt64
-        /// True when the combined rule called more lesioned regions without more false calls.
-        public var combinedRuleIsBetter: Bool
+        /// The rule that called more lesioned regions than the mean rule without more false calls
+        /// ("mean or fraction (strict)" preferred, then "mean or fraction"); nil when none did.
+        public var betterRule: String?
     }
 
     enum Kind: Int, CaseIterable { case lesionFree, whole, partial }
@@ -116,6 +126,15 @@ public enum HypodensityCalibration {
         return out
     }
 
+    /// The combined rule's call for region `r` of case `c` at voxel-threshold index `t` and fraction `f`,
+    /// exactly as `EarlyIschemicChangeRule.call` makes it in use.
+    static func combinedCall(_ r: RegionResult, _ c: Case, _ t: Int, _ f: Double) -> Bool {
+        var rule = meanRule
+        rule.minimumHypodenseFraction = f
+        return rule.call(r.asymmetry, hypodenseFraction: c.fractions[t][r.region.code],
+                         mirrorHypodenseFraction: c.fractions[t][r.region.mirrorCode]).affected
+    }
+
     static func figures(_ name: String, cases: [Case], called: (Case, RegionResult) -> Bool) -> RuleFigures {
         var falseCalls = 0, negatives = 0, freeWithCalls = 0, exact = 0
         var hits = [0, 0, 0], positives = [0, 0, 0]
@@ -151,31 +170,47 @@ public enum HypodensityCalibration {
         let training = try generateCases(casesPerKind: casesPerKind, seed: seed, thresholds: voxelThresholds, sigmaMM: sigmaMM, options: options)
         let candidates = try voxelThresholds.indices.map { t -> Candidate in
             let choice = try ThresholdCalibration.choose(samples(training, threshold: t), minimumZ: 0.5)
+            // Largest fraction of an unlesioned region that the fraction rule alone would call.
+            var worst = 0.0
+            for c in training { for r in c.regions where !c.lesions.contains(r.region.code) && !r.affected {
+                guard let f = c.fractions[t][r.region.code], let a = r.asymmetry else { continue }
+                guard a.differenceHU < 0 && f > (c.fractions[t][r.region.mirrorCode] ?? 0) else { continue }
+                worst = Swift.max(worst, f)
+            } }
+            let strict = Swift.min(1, (worst * 1000).rounded(.down) / 1000 + 0.001)
+            var hits = 0, positives = 0
+            for c in training { for r in c.regions where c.lesions.contains(r.region.code) {
+                positives += 1
+                if combinedCall(r, c, t, strict) { hits += 1 }
+            } }
             return Candidate(voxelThresholdHU: voxelThresholds[t], minimumHypodenseFraction: Swift.min(1, choice.thresholdHU / 100),
-                             expectedErrorsPerCase: choice.expectedErrorsPerCase)
+                             expectedErrorsPerCase: choice.expectedErrorsPerCase, noExtraFalseCallFraction: strict,
+                             noExtraFalseCallSensitivity: Double(hits) / Double(Swift.max(1, positives)))
         }
-        let bestIndex = candidates.indices.min { candidates[$0].expectedErrorsPerCase < candidates[$1].expectedErrorsPerCase }!
-        let best = candidates[bestIndex]
+        let best = candidates[candidates.indices.min { candidates[$0].expectedErrorsPerCase < candidates[$1].expectedErrorsPerCase }!]
+        let strictBest = candidates[candidates.indices.max { candidates[$0].noExtraFalseCallSensitivity < candidates[$1].noExtraFalseCallSensitivity }!]
 
-        let evaluation = try generateCases(casesPerKind: casesPerKind, seed: seed &+ 1_000_003, thresholds: [best.voxelThresholdHU],
+        let thresholds = [best.voxelThresholdHU, strictBest.voxelThresholdHU]
+        let evaluation = try generateCases(casesPerKind: casesPerKind, seed: seed &+ 1_000_003, thresholds: thresholds,
                                            sigmaMM: sigmaMM, options: options)
-        var combined = meanRule
-        combined.minimumHypodenseFraction = best.minimumHypodenseFraction
-        func fraction(_ c: Case, _ code: Int) -> Double? { c.fractions[0][code] }
         let byMean = figures("mean", cases: evaluation) { _, r in r.affected }
         let byFraction = figures("fraction", cases: evaluation) { c, r in
-            guard let f = fraction(c, r.region.code), let a = r.asymmetry else { return false }
-            return f >= best.minimumHypodenseFraction && f > (fraction(c, r.region.mirrorCode) ?? 0) && a.differenceHU < 0
+            guard let f = c.fractions[0][r.region.code], let a = r.asymmetry else { return false }
+            return f >= best.minimumHypodenseFraction && f > (c.fractions[0][r.region.mirrorCode] ?? 0) && a.differenceHU < 0
         }
-        let both = figures("mean or fraction", cases: evaluation) { c, r in
-            combined.call(r.asymmetry, hypodenseFraction: fraction(c, r.region.code),
-                          mirrorHypodenseFraction: fraction(c, r.region.mirrorCode)).affected
+        let both = figures("mean or fraction", cases: evaluation) { c, r in combinedCall(r, c, 0, best.minimumHypodenseFraction) }
+        let strictBoth = figures("mean or fraction (strict)", cases: evaluation) { c, r in
+            combinedCall(r, c, 1, strictBest.noExtraFalseCallFraction)
         }
-        let better = both.falsePositiveRegions <= byMean.falsePositiveRegions
-            && both.lesionFreeCasesWithCalls <= byMean.lesionFreeCasesWithCalls
-            && both.sensitivityWhole >= byMean.sensitivityWhole && both.sensitivityPartial > byMean.sensitivityPartial
+        func isBetter(_ f: RuleFigures) -> Bool {
+            f.falsePositiveRegions <= byMean.falsePositiveRegions && f.lesionFreeCasesWithCalls <= byMean.lesionFreeCasesWithCalls
+                && f.sensitivityWhole >= byMean.sensitivityWhole && f.sensitivityPartial > byMean.sensitivityPartial
+        }
+        let better = [strictBoth, both].first(where: isBetter)?.rule
         return Result(sigmaMM: sigmaMM, voxelThresholdHU: best.voxelThresholdHU, minimumHypodenseFraction: best.minimumHypodenseFraction,
-                      candidates: candidates, evaluation: [byMean, byFraction, both], casesPerKind: casesPerKind, seed: seed,
-                      combinedRuleIsBetter: better)
+                      strictVoxelThresholdHU: strictBest.voxelThresholdHU,
+                      strictMinimumHypodenseFraction: strictBest.noExtraFalseCallFraction,
+                      candidates: candidates, evaluation: [byMean, byFraction, both, strictBoth], casesPerKind: casesPerKind,
+                      seed: seed, betterRule: better)
     }
 }

@@ -66,8 +66,9 @@ public struct HypodensityMap: Equatable, Sendable {
         public static let calibrated = try! Options()
     }
 
-    /// Voxel threshold from `HypodensityCalibration.run()` (default seed and case count), HU.
-    public static let calibratedThresholdHU = 3.0
+    /// Voxel threshold from `HypodensityCalibration.run()` (default seed, 40 cases per kind, sigma
+    /// 2.5 mm): the one of 2-5 HU whose fraction rule made the fewest expected wrong region calls. HU.
+    public static let calibratedThresholdHU = 3.5
 
     public let options: Options
     public let plane: MidsagittalPlane

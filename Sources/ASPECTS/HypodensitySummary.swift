@@ -42,6 +42,6 @@ extension ReportHTML {
     static func heatCaption(_ result: ASPECTSResult) -> String {
         guard let map = result.hypodensity else { return "" }
         let t = map.options.thresholdHU
-        return " Heat map: voxel-wise hypodensity, how much darker the tissue is than at the mirrored place in the other hemisphere (local means, sigma \(fmt(map.options.sigmaMM))&nbsp;mm), from yellow at \(fmt(t))&nbsp;HU (faint from \(fmt(t / 2))&nbsp;HU) to red at \(fmt(3 * t))&nbsp;HU and beyond. Hypodense volume: right \(fmt(map.hypodenseVolumeML(.right)))&nbsp;ml, left \(fmt(map.hypodenseVolumeML(.left)))&nbsp;ml."
+        return " Heat map: voxel-wise hypodensity, how much darker the tissue is than at the mirrored place in the other hemisphere (local means, sigma \(fmt(map.options.sigmaMM))&nbsp;mm), drawn where it reaches the hypodense threshold of \(fmt(t))&nbsp;HU, from yellow there to red at \(fmt(2 * t))&nbsp;HU and beyond. Hypodense volume: right \(fmt(map.hypodenseVolumeML(.right)))&nbsp;ml, left \(fmt(map.hypodenseVolumeML(.left)))&nbsp;ml."
     }
 }

@@ -16,7 +16,7 @@ final class HypodensityMapTests: XCTestCase {
         let map = try HypodensityMap(ct: p.ct, labels: p.labels)
         let lesion = p.truth.lesionVolumeML
         print("lesion \(lesion) ml; hypodense right \(map.hypodenseVolumeML(.right)) ml, left \(map.hypodenseVolumeML(.left)) ml")
-        XCTAssertGreaterThan(lesion, 20)
+        XCTAssertGreaterThan(lesion, 8)
         XCTAssertEqual(map.hypodenseVolumeML(.right), lesion, accuracy: 0.25 * lesion)
         XCTAssertLessThan(map.hypodenseVolumeML(.left), 0.05 * lesion)
         for region in ASPECTSRegion.all {
@@ -138,7 +138,8 @@ final class HypodensityMapTests: XCTestCase {
         } }
         print("overlay pixels left/right \(changed), red \(red)")
         XCTAssertGreaterThan(red[0], 2000)
-        XCTAssertLessThan(changed[1], changed[0] / 50)
+        // The other side shows at most scattered specks of healthy left-right noise above the threshold.
+        XCTAssertLessThan(changed[1], changed[0] / 10)
         XCTAssertEqual(red[1], 0)
 
         var o = SyntheticBrainPhantom.Options()
@@ -154,12 +155,14 @@ final class HypodensityMapTests: XCTestCase {
     func testHeatScale() {
         let s = HypodensityHeatScale(thresholdHU: 3)
         XCTAssertNil(s.colour(0))
-        XCTAssertNil(s.colour(1.5))
+        XCTAssertNil(s.colour(2.99))
         XCTAssertEqual(s.colour(3)!.0, HypodensityHeatScale.low)
-        XCTAssertEqual(s.colour(3)!.1, s.maximumOpacity, accuracy: 1e-12)
-        XCTAssertEqual(s.colour(9)!.0, HypodensityHeatScale.high)
+        XCTAssertEqual(s.colour(3)!.1, s.minimumOpacity, accuracy: 1e-12)
+        XCTAssertEqual(s.colour(6)!.0, HypodensityHeatScale.high)
+        XCTAssertEqual(s.colour(6)!.1, s.maximumOpacity, accuracy: 1e-12)
         XCTAssertEqual(s.colour(20)!.0, HypodensityHeatScale.high)
-        XCTAssertLessThan(s.colour(2)!.1, s.colour(2.5)!.1)
+        XCTAssertLessThan(s.colour(4)!.1, s.colour(5)!.1)
+        XCTAssertGreaterThan(s.colour(4)!.0.g, s.colour(5)!.0.g)
     }
 
     /// Time on a clinical 512 x 512 x 150 grid; printed only (set DEEPSTROKE_TIMING=1 to run).
