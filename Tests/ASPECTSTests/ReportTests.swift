@@ -94,11 +94,15 @@ final class ReportTests: XCTestCase {
         // the supraganglionic ones at z = 30 mm, slice 16.
         XCTAssertEqual(report.images[0].slice, 10)
         XCTAssertEqual(report.images[1].slice, 16)
+        let affected = Set(result.regions.filter(\.affected).map(\.region.code))
         for level in report.images {
-            let img = try PNGDecoder.decode(level.image.pngData())
-            XCTAssertEqual(img.width, 512)
+            XCTAssertEqual(level.image.width, 512)
             // Pixels of the red fill (red laid at 45 % over grey; no region colour is this red) must lie in
-            // the image's left half: the patient's right.
+            // the image's left half: the patient's right. Checked on the picture without the heat map,
+            // whose red marks the lesion too but also shows scattered specks of healthy noise.
+            let img = try PNGDecoder.decode(LevelImage(level: level.level, slice: level.slice, ct: p.ct, labels: p.labels,
+                                                       affected: affected).image.pngData())
+            XCTAssertEqual(img.width, 512)
             var left = 0, right = 0
             for y in 0..<img.height { for x in 0..<img.width {
                 let o = 3 * (y * img.width + x)
