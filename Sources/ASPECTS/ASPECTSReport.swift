@@ -1,9 +1,11 @@
 import Foundation
 import ImageCore
+import NIfTI
 import Rendering
 
 /// A complete ASPECTS report, rendered in memory first and then written as `aspects.json`,
-/// `regions.csv`, `ganglionic.png`, `supraganglionic.png` and `report.html`. Everything is produced
+/// `regions.csv`, `ganglionic.png`, `supraganglionic.png`, `report.html` and `hypodensity.nii.gz` (the
+/// voxel-wise `HypodensityMap` on the CT grid, HU, for viewing over the CT). Everything is produced
 /// before the first file is written and each file is written atomically, so a failure never leaves a
 /// half-written report file behind.
 public struct ASPECTSReport {
@@ -18,9 +20,18 @@ public struct ASPECTSReport {
     public let inputs: [String: String]
     public let software: String
 
-    /// Renders the level pictures from `ct` and `labels` (the grids the result was scored on).
+    /// Renders the level pictures from `ct` and `labels` (the grids the result was scored on). A result
+    /// scored without a hypodensity map gets one here (default options), with its regions' fractions.
     public init(result: ASPECTSResult, ct: Volume<Float>, labels: Volume<UInt8>, inputs: [String: String] = [:],
                 software: String = "DeepStroke") throws {
+        var result = result
+        if result.hypodensity == nil {
+            var options = HypodensityMap.Options.calibrated
+            options.tissueRange = result.tissueRange
+            let map = try HypodensityMap(ct: ct, labels: labels, options: options)
+            result.hypodensity = map
+            for n in result.regions.indices { result.regions[n].hypodenseFraction = map.hypodenseFraction(of: result.regions[n].region.code) }
+        }
         let plane = AxialPlane(geometry: ct.geometry)
         let affected = Set(result.regions.filter(\.affected).map(\.region.code))
         var images: [LevelImage] = []
@@ -28,7 +39,8 @@ public struct ASPECTSReport {
             guard let slice = level.slice(in: labels, plane: plane) else {
                 throw ASPECTSError.noRegions("the label map has no ASPECTS label to choose the \(level.rawValue) slice from")
             }
-            images.append(try LevelImage(level: level, slice: slice, ct: ct, labels: labels, affected: affected))
+            images.append(try LevelImage(level: level, slice: slice, ct: ct, labels: labels, affected: affected,
+                                         hypodensity: result.hypodensity))
         }
         self.result = result
         self.images = images
@@ -42,7 +54,8 @@ public struct ASPECTSReport {
                        software: software)
     }
 
-    public static let fileNames = ["aspects.json", "regions.csv", "ganglionic.png", "supraganglionic.png", "report.html"]
+    public static let fileNames = ["aspects.json", "regions.csv", "ganglionic.png", "supraganglionic.png", "report.html",
+                                   "hypodensity.nii.gz"]
 
     /// The report's files by name, fully encoded.
     public func files() throws -> [(name: String, data: Data)] {
@@ -51,7 +64,21 @@ public struct ASPECTSReport {
         var out: [(String, Data)] = [("aspects.json", try document.jsonData()), ("regions.csv", Data(RegionTable.csv(result).utf8))]
         out += pngs.map { ("\($0.0.level.rawValue).png", $0.1) }
         out.append(("report.html", Data(html.utf8)))
+        if let map = result.hypodensity { out.append(("hypodensity.nii.gz", try Self.niftiData(map))) }
         return out
+    }
+
+    /// The map encoded as gzipped NIfTI (float32, the CT's geometry), through a private temporary file
+    /// because the NIfTI writer writes to files; the report's own write stays atomic per file.
+    static func niftiData(_ map: HypodensityMap) throws -> Data {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("deepstroke-hypodensity-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("hypodensity.nii.gz")
+        var options = NIfTIWriteOptions(description: "DeepStroke hypodensity HU, sigma \(map.options.sigmaMM) mm")
+        options.compressionLevel = 6
+        try NIfTIFile.write(map.values, to: url, options: options)
+        return try Data(contentsOf: url)
     }
 
     /// Writes every file into `directory` (created if needed); returns their URLs.

@@ -12,6 +12,8 @@ public struct RegionResult: Equatable, Sendable {
     /// (the call can only be right if the region is where the label map says).
     public let confidence: Double
     public let descriptors: RegionDescriptors?
+    /// Share (0-1) of the region's tissue voxels that are hypodense in the `HypodensityMap`; nil without a map.
+    public internal(set) var hypodenseFraction: Double? = nil
 
     public var affected: Bool { call.affected }
 }
@@ -19,11 +21,13 @@ public struct RegionResult: Equatable, Sendable {
 /// A scored scan: per-region results, what the quality gates decided, and per-hemisphere ASPECTS.
 public struct ASPECTSResult: Equatable, Sendable {
     /// The 20 regions in code order (right C ... M6, then left).
-    public let regions: [RegionResult]
+    public internal(set) var regions: [RegionResult]
     public let rule: EarlyIschemicChangeRule
     public let tissueRange: HURange
     /// The quality gates' findings (none: every region assessable as far as the scorer can tell).
     public var assessment: Assessment
+    /// The voxel-wise evidence the regions' hypodense fractions come from (nil when not computed).
+    public internal(set) var hypodensity: HypodensityMap? = nil
 
     public init(regions: [RegionResult], rule: EarlyIschemicChangeRule, tissueRange: HURange, assessment: Assessment = Assessment()) {
         self.regions = regions

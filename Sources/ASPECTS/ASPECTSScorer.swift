@@ -11,14 +11,19 @@ public struct ASPECTSScorer: Sendable {
     public var computeDescriptors: Bool
     public var histogramBinWidth: Double
     public var glcmLevels: Int
+    /// Options of the voxel-wise `HypodensityMap` (nil: no map, no hypodense fractions). Its tissue range
+    /// is replaced by `tissueRange` so the fractions count the same voxels as the region statistics.
+    public var hypodensity: HypodensityMap.Options?
 
     public init(rule: EarlyIschemicChangeRule = .calibrated, tissueRange: HURange = .tissue,
-                computeDescriptors: Bool = true, histogramBinWidth: Double = 2.5, glcmLevels: Int = 16) {
+                computeDescriptors: Bool = true, histogramBinWidth: Double = 2.5, glcmLevels: Int = 16,
+                hypodensity: HypodensityMap.Options? = .calibrated) {
         self.rule = rule
         self.tissueRange = tissueRange
         self.computeDescriptors = computeDescriptors
         self.histogramBinWidth = histogramBinWidth
         self.glcmLevels = glcmLevels
+        self.hypodensity = hypodensity
     }
 
     /// `probabilities`, when given, is the segmentation's softmax output on the same grid: 11 components
@@ -60,17 +65,30 @@ public struct ASPECTSScorer: Sendable {
             }
         }
 
+        // Voxel-wise evidence. A label map with one hemisphere only has no midline: no map then, as the
+        // regions are not evaluable either.
+        let map: HypodensityMap? = try hypodensity.flatMap { o in
+            var options = o
+            options.tissueRange = tissueRange
+            do { return try HypodensityMap(ct: ct, labels: labels, options: options) } catch ASPECTSError.noRegions { return nil }
+        }
+
         let results: [RegionResult] = ASPECTSRegion.all.map { region in
             let own = stats[region.code]!, mirror = stats[region.mirrorCode]!
             let asym = Asymmetry(region: own, mirror: mirror, minimumVoxels: rule.minimumVoxels)
-            let call = rule.call(asym)
+            let fraction = map?.hypodenseFraction(of: region.code)
+            let call = rule.call(asym, hypodenseFraction: fraction, mirrorHypodenseFraction: map?.hypodenseFraction(of: region.mirrorCode))
             let prob = probabilities.map { meanProbability($0, region: region, voxels: voxels.members[region.code]) }
             let p = prob ?? nil
-            return RegionResult(region: region, statistics: own, mirrorStatistics: mirror, asymmetry: asym, call: call,
-                                segmentationProbability: p, confidence: call.confidence * (p ?? 1),
-                                descriptors: descriptors[region.code])
+            var r = RegionResult(region: region, statistics: own, mirrorStatistics: mirror, asymmetry: asym, call: call,
+                                 segmentationProbability: p, confidence: call.confidence * (p ?? 1),
+                                 descriptors: descriptors[region.code])
+            r.hypodenseFraction = fraction
+            return r
         }
-        return ASPECTSResult(regions: results, rule: rule, tissueRange: tissueRange)
+        var result = ASPECTSResult(regions: results, rule: rule, tissueRange: tissueRange)
+        result.hypodensity = map
+        return result
     }
 
     func describe(_ region: ASPECTSRegion, voxels: RegionVoxels, ct: Volume<Float>, labels: Volume<UInt8>,

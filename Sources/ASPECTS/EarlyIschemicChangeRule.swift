@@ -16,12 +16,22 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
     public var minimumZ: Double
     public var nullSpreadHU: Double
     public var minimumVoxels: Int
+    /// When set, a region is also affected when at least this share (0-1) of its tissue voxels is
+    /// hypodense in the `HypodensityMap`, more than in its mirror, and its mean is darker than its
+    /// mirror's: a lesion filling part of a region then counts although the region mean dilutes it.
+    /// Nil: the mean rule alone (see docs/aspects.md for the calibration that decided the default).
+    public var minimumHypodenseFraction: Double?
 
-    public init(thresholdHU: Double, minimumZ: Double = defaultMinimumZ, nullSpreadHU: Double, minimumVoxels: Int = 10) throws {
+    public init(thresholdHU: Double, minimumZ: Double = defaultMinimumZ, nullSpreadHU: Double, minimumVoxels: Int = 10,
+                minimumHypodenseFraction: Double? = nil) throws {
         guard thresholdHU.isFinite, thresholdHU > 0 else { throw ASPECTSError.invalidArgument("EIC threshold \(thresholdHU) HU must be positive") }
         guard minimumZ.isFinite, minimumZ >= 0 else { throw ASPECTSError.invalidArgument("minimum z \(minimumZ) must be non-negative") }
         guard nullSpreadHU.isFinite, nullSpreadHU > 0 else { throw ASPECTSError.invalidArgument("null spread \(nullSpreadHU) HU must be positive") }
         guard minimumVoxels >= 2 else { throw ASPECTSError.invalidArgument("minimum voxel count must be at least 2") }
+        if let f = minimumHypodenseFraction, !(f.isFinite && f > 0 && f <= 1) {
+            throw ASPECTSError.invalidArgument("minimum hypodense fraction \(f) must lie in (0, 1]")
+        }
+        self.minimumHypodenseFraction = minimumHypodenseFraction
         self.thresholdHU = thresholdHU
         self.minimumZ = minimumZ
         self.nullSpreadHU = nullSpreadHU
@@ -36,7 +46,8 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
     /// `deepstroke score --calibrate` prints the figures again. See docs/aspects.md.
     public static let calibrated = try! EarlyIschemicChangeRule(thresholdHU: 2.55, minimumZ: defaultMinimumZ, nullSpreadHU: 0.91)
 
-    public func call(_ asymmetry: Asymmetry?) -> RegionCall {
+    /// `hypodenseFraction` and its mirror's are used only when `minimumHypodenseFraction` is set.
+    public func call(_ asymmetry: Asymmetry?, hypodenseFraction: Double? = nil, mirrorHypodenseFraction: Double? = nil) -> RegionCall {
         guard let a = asymmetry else {
             return RegionCall(affected: false, evaluable: false, hypodensityHU: .nan, marginHU: .nan, confidence: 0.5)
         }
@@ -47,9 +58,19 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
         let spread = (nullSpreadHU * nullSpreadHU + a.standardErrorHU * a.standardErrorHU).squareRoot()
         // Probability, under a normal model of the measured difference, that it lies on the called side
         // of the threshold. A dark-but-noisy region (HU passes, z fails) is a coin toss.
-        let confidence = darkEnough && !significant ? 0.5 : normalCDF(abs(margin) / spread)
-        return RegionCall(affected: darkEnough && significant, evaluable: true, hypodensityHU: hypodensity,
-                          marginHU: margin, confidence: confidence)
+        let byMean = darkEnough && significant
+        var byFraction = false
+        if let minimum = minimumHypodenseFraction, let f = hypodenseFraction {
+            byFraction = f >= minimum && f > (mirrorHypodenseFraction ?? 0) && a.differenceHU < 0
+        }
+        var confidence = darkEnough && !significant ? 0.5 : normalCDF(abs(margin) / spread)
+        // Called on the fraction alone: the mean model argues against the call, so its confidence would
+        // mislead; say "undecided" rather than invent a probability the calibration did not measure.
+        if byFraction && !byMean { confidence = 0.5 }
+        var call = RegionCall(affected: byMean || byFraction, evaluable: true, hypodensityHU: hypodensity,
+                              marginHU: margin, confidence: confidence)
+        call.byHypodenseFraction = byFraction && !byMean
+        return call
     }
 }
 
@@ -64,6 +85,8 @@ public struct RegionCall: Equatable, Sendable {
     public let marginHU: Double
     /// 0.5 (undecided) to 1 (certain) for the call made.
     public let confidence: Double
+    /// True when the region is affected by its hypodense fraction only (the mean rule alone would not call it).
+    public internal(set) var byHypodenseFraction = false
 }
 
 func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }

@@ -2,8 +2,11 @@ import ImageCore
 import Rendering
 
 /// One report picture: an axial CT slice in a stroke window (radiological convention: the patient's
-/// right on the image's left), every ASPECTS region outlined in its colour and named, and regions
-/// with early ischaemic change filled in translucent red.
+/// right on the image's left), regions with early ischaemic change filled in translucent red, the
+/// voxel-wise hypodensity as a yellow-to-red heat map (`HypodensityHeatScale`), and every ASPECTS region
+/// outlined in its colour and named on top. The CT and the heat map are interpolated bilinearly at the
+/// CT's native in-plane resolution (at least 512 pixels wide) so coarse grids do not look blocky; labels
+/// are sampled nearest-neighbour so outlines follow the voxels the scorer measured.
 public struct LevelImage: Sendable {
     public let level: ReportLevel
     /// Display slice number, inferior to superior.
@@ -12,14 +15,23 @@ public struct LevelImage: Sendable {
 
     public static let window = CTWindow.stroke
 
+    /// `targetWidth` nil: native in-plane resolution, at least 512 pixels wide (`SliceSampler.native`).
+    /// `hypodensity`, on the CT grid, is drawn as a heat map under the outlines.
     public init(level: ReportLevel, slice: Int, ct: Volume<Float>, labels: Volume<UInt8>, affected: Set<Int>,
-                targetWidth: Int = 512) throws {
+                hypodensity: HypodensityMap? = nil, targetWidth: Int? = nil) throws {
         let plane = AxialPlane(geometry: ct.geometry)
-        let sampler = try SliceSampler(plane: plane, targetWidth: targetWidth)
-        let hu = try sampler.sample(ct, slice: slice)
+        let sampler = try targetWidth.map { try SliceSampler(plane: plane, targetWidth: $0) } ?? SliceSampler.native(plane: plane)
+        let hu = try sampler.sampleLinear(ct.components == 1 ? ct : ct.component(0), slice: slice)
         let lab = try sampler.sample(labels, slice: slice).map { $0 <= 20 ? $0 : 0 }
         var img = try RGBImage(values: hu, width: sampler.width, height: sampler.height, window: LevelImage.window)
         try img.fillLabels(labels: lab, color: RegionPalette.affected, alpha: 0.45) { affected.contains($0) }
+        if let map = hypodensity {
+            guard map.values.geometry.size == ct.geometry.size else {
+                throw ASPECTSError.gridMismatch("the hypodensity map is not on the CT grid")
+            }
+            let scale = HypodensityHeatScale(thresholdHU: map.options.thresholdHU)
+            try img.overlay(values: try sampler.sampleLinear(map.values, slice: slice), colour: scale.colour)
+        }
         try img.drawOutlines(labels: lab) { RegionPalette.colour(ofLabel: $0) }
 
         let textScale = Swift.max(1, img.width / 256)

@@ -9,7 +9,7 @@ public enum RegionTable {
         "mean_hu", "median_hu", "p10_hu", "p25_hu", "p75_hu", "p90_hu", "sd_hu", "min_hu", "max_hu", "effective_n",
         "mirror_mean_hu", "mirror_median_hu", "mirror_sd_hu", "difference_hu", "ratio", "z", "standard_error_hu",
         "surface_area_mm2", "sphericity", "histogram_variance", "skewness", "excess_kurtosis", "entropy_bits", "uniformity",
-        "glcm_contrast", "glcm_homogeneity",
+        "glcm_contrast", "glcm_homogeneity", "hypodense_fraction",
     ]
 
     public static func csv(_ result: ASPECTSResult) -> String {
@@ -27,7 +27,7 @@ public enum RegionTable {
                 num(a?.differenceHU), num(a?.ratio), num(a?.zScore), num(a?.standardErrorHU),
                 num(d?.shape.surfaceAreaMM2), num(d?.shape.sphericity), num(d?.histogram.variance), num(d?.histogram.skewness),
                 num(d?.histogram.excessKurtosis), num(d?.histogram.entropyBits), num(d?.histogram.uniformity),
-                num(d?.texture.contrast), num(d?.texture.homogeneity),
+                num(d?.texture.contrast), num(d?.texture.homogeneity), num(r.hypodenseFraction),
             ]
             lines.append(cells.joined(separator: ","))
         }

@@ -74,6 +74,7 @@ public struct ReportDocument: Encodable {
         var mirror: Tissue
         var asymmetry: Nullable<AsymmetryEntry>
         var descriptors: Nullable<Descriptors>
+        var hypodenseFraction: Nullable<Double>
 
         init(_ r: RegionResult, reasons: [String]) {
             code = r.region.code
@@ -98,6 +99,7 @@ public struct ReportDocument: Encodable {
                                standardErrorHU: .init($0.standardErrorHU))
             })
             descriptors = Nullable(r.descriptors.map(Descriptors.init))
+            hypodenseFraction = .init(r.hypodenseFraction)
         }
     }
 
@@ -116,6 +118,7 @@ public struct ReportDocument: Encodable {
     var levels: [String: Int]
     var rule: Rule
     var regions: [Region]
+    var hypodensity: Nullable<HypodensitySummary>
 
     public init(result: ASPECTSResult, inputs: [String: String], levels: [String: Int], software: String) {
         self.software = software
@@ -135,6 +138,7 @@ public struct ReportDocument: Encodable {
                     minimumVoxels: result.rule.minimumVoxels, tissueHU: [result.tissueRange.lower, result.tissueRange.upper],
                     description: ASPECTSReport.ruleDescription(result.rule))
         regions = result.regions.map { Region($0, reasons: result.notAssessableReasons($0.region.code)) }
+        hypodensity = Nullable(result.hypodensity.map { HypodensitySummary($0, rule: result.rule) })
     }
 
     /// The reasons behind every hemisphere without a score (each gate message names what it concerns),

@@ -66,7 +66,7 @@ enum ReportHTML {
             """
             <figure><img alt="\(escape(level.level.title))" src="data:image/png;base64,\(png.base64EncodedString())">\
             <figcaption>\(escape(level.level.title)), slice \(level.slice + 1). Patient's right on the image's left. \
-            Outlines: ASPECTS regions; red fill: affected.</figcaption></figure>
+            Outlines: ASPECTS regions; red fill: affected.\(heatCaption(result))</figcaption></figure>
             """
         }.joined(separator: "\n")
         let rows = result.regions.map { r -> String in
@@ -81,7 +81,7 @@ enum ReportHTML {
             <td>\(escape(r.region.fullName))</td><td>\(verdict)</td>\
             <td>\(fmt(r.statistics.tissue.mean))</td><td>\(fmt(r.mirrorStatistics.tissue.mean))</td>\
             <td>\(fmt(a?.differenceHU))</td><td>\(fmt(a?.zScore))</td><td>\(fmt(r.confidence * 100, 0))%</td>\
-            <td>\(fmt(r.statistics.volumeML))</td></tr>
+            <td>\(fmt(r.statistics.volumeML))</td><td>\(fmt(r.hypodenseFraction.map { $0 * 100 }, 0))</td></tr>
             """
         }.joined(separator: "\n")
         let inputRows = inputs.keys.sorted().map { "<tr><th>\(escape($0))</th><td>\(escape(inputs[$0]!))</td></tr>" }.joined()
@@ -126,7 +126,7 @@ enum ReportHTML {
         <div class="figures">\(figures)</div>
         <h2>Regions</h2>
         <table><thead><tr><th>Side</th><th>Region</th><th>Territory</th><th>Affected</th><th>Mean HU</th><th>Mirror HU</th>\
-        <th>&Delta; HU</th><th>z</th><th>Confidence</th><th>Volume ml</th></tr></thead>
+        <th>&Delta; HU</th><th>z</th><th>Confidence</th><th>Volume ml</th><th>Hypodense %</th></tr></thead>
         <tbody>
         \(rows)
         </tbody></table>

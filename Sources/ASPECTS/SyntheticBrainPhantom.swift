@@ -26,6 +26,13 @@ public struct SyntheticBrainPhantom: Sendable {
         public var baselineSD = 1.5
         /// Lesion depth range, HU darker than the healthy tissue.
         public var lesionDepth: ClosedRange<Double> = 4...8
+        /// When set, each lesioned region is darkened only in a cap of the region cut off by a plane in a
+        /// random direction, covering this fraction of the region's ellipsoid (drawn per region): a lesion
+        /// that fills part of a region, which a region-mean comparison dilutes. Nil: whole regions.
+        public var partialLesionFraction: ClosedRange<Double>? = nil
+        /// Head turned about the vertical (LPS z) axis by this angle, degrees (positive: nose towards the
+        /// patient's left): the grid stays axis-aligned, the anatomy and its midline do not.
+        public var yawDegrees = 0.0
 
         public init() {}
     }
@@ -36,6 +43,9 @@ public struct SyntheticBrainPhantom: Sendable {
         public let lesionCodes: [Int]
         public let side: Hemisphere?
         public let lesionDepthHU: Double
+        /// Volume of the voxels darkened by the lesion (not counting those the ventricles or
+        /// calcifications overwrite), mL.
+        public let lesionVolumeML: Double
         public var score: (right: Int, left: Int) {
             (10 - lesionCodes.filter { $0 <= 10 }.count, 10 - lesionCodes.filter { $0 > 10 }.count)
         }
@@ -119,12 +129,34 @@ public struct SyntheticBrainPhantom: Sendable {
         var regionHU = [Double](repeating: 0, count: 21)
         for code in 1...20 {
             regionHU[code] = layout[(code - 1) % 10].hu + baseline + o.asymmetrySD * rng.gaussian()
-            if lesionCodes.contains(code) { regionHU[code] -= depth }
         }
+        let lesioned = (0...20).map { lesionCodes.contains($0) }
         let brainHU = 32 + baseline
+        // Partial lesions: per lesioned region a unit direction u and offset t in the ellipsoid's unit-ball
+        // coordinates; the lesion is where d.u >= t. A cap above t holds (1-t)^2 (2+t) / 4 of the ball.
+        var caps = [(u: SIMD3<Double>, t: Double)?](repeating: nil, count: 21)
+        if let f = o.partialLesionFraction {
+            for code in lesionCodes {
+                var u = SIMD3(rng.gaussian(), rng.gaussian(), rng.gaussian())
+                u /= (u * u).sum().squareRoot()
+                let share = f.lowerBound + rng.uniform() * (f.upperBound - f.lowerBound)
+                var lo = -1.0, hi = 1.0
+                for _ in 0..<60 {
+                    let t = (lo + hi) / 2
+                    if (1 - t) * (1 - t) * (2 + t) / 4 > share { lo = t } else { hi = t }
+                }
+                caps[code] = (u, (lo + hi) / 2)
+            }
+        }
+        let yaw = o.yawDegrees * Double.pi / 180
+        let (cosYaw, sinYaw) = (cos(yaw), sin(yaw))
+        var lesionVoxels = 0
 
         for k in 0..<size.z { for j in 0..<size.y { for i in 0..<size.x {
-            let p = origin + SIMD3(Double(i), Double(j), Double(k)) * o.spacing
+            let world = origin + SIMD3(Double(i), Double(j), Double(k)) * o.spacing
+            // Layout coordinates: the world turned back by the head's yaw about the vertical axis.
+            let p = o.yawDegrees == 0 ? world
+                : SIMD3(cosYaw * world.x + sinYaw * world.y, -sinYaw * world.x + cosYaw * world.y, world.z)
             let b = (p - brain.centre) / brain.radii
             let r = (b * b).sum().squareRoot()
             let outer = (p - brain.centre) / (brain.radii + skullThickness)
@@ -134,24 +166,35 @@ public struct SyntheticBrainPhantom: Sendable {
                 continue
             }
             var hu = brainHU
+            var inLesion = false
             for code in 1...20 {
                 var blob = layout[(code - 1) % 10].blob
                 if code > 10 { blob.centre.x = -blob.centre.x }
                 if blob.contains(p) {
                     labels.data[n] = UInt8(code)
                     hu = regionHU[code]
+                    if lesioned[code] {
+                        if let cap = caps[code] {
+                            inLesion = (((p - blob.centre) / blob.radii) * cap.u).sum() >= cap.t
+                        } else {
+                            inLesion = true
+                        }
+                        if inLesion { hu = regionHU[code] - depth }
+                    }
                     break
                 }
             }
             // Atlas labels routinely overlap CSF and calcification; the image shows them regardless.
-            if ventricles.contains(where: { $0.contains(p) }) { hu = 5 }
-            if calcifications.contains(where: { $0.contains(p) }) { hu = 160 }
+            if ventricles.contains(where: { $0.contains(p) }) { hu = 5; inLesion = false }
+            if calcifications.contains(where: { $0.contains(p) }) { hu = 160; inLesion = false }
+            if inLesion { lesionVoxels += 1 }
             ct.data[n] = Float(hu)
         } } }
 
         smoothAndAddNoise(&ct, sigma: o.smoothingSigma, noiseSD: o.noiseSD, rng: &rng)
         return SyntheticBrainPhantom(ct: ct, labels: labels,
-                                     truth: Truth(lesionCodes: lesionCodes, side: side, lesionDepthHU: depth))
+                                     truth: Truth(lesionCodes: lesionCodes, side: side, lesionDepthHU: depth,
+                                                  lesionVolumeML: Double(lesionVoxels) * o.spacing.x * o.spacing.y * o.spacing.z / 1000))
     }
 
     /// Adds white noise scaled so that after in-plane Gaussian smoothing its SD is `noiseSD`, then smooths

@@ -62,7 +62,7 @@ public enum ThresholdCalibration {
     public static func samples(cases: Int, seed: UInt64, options: SyntheticBrainPhantom.Options = .init()) throws -> [Sample] {
         guard cases > 0 else { throw ASPECTSError.invalidArgument("calibration needs at least one case") }
         var out: [Sample] = []
-        let scorer = ASPECTSScorer(computeDescriptors: false)
+        let scorer = ASPECTSScorer(computeDescriptors: false, hypodensity: nil)
         for n in 0..<(2 * cases) {
             let phantom = SyntheticBrainPhantom.generate(seed: seed &+ UInt64(n) &* 7919, lesion: n % 2 == 1, options: options)
             let result = try scorer.score(ct: phantom.ct, labels: phantom.labels)

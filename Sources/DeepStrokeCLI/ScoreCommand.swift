@@ -31,11 +31,20 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Hypodensity threshold in HU (default: the calibrated one).")
     var threshold: Double?
 
+    @Option(help: "Also call a region affected when at least this fraction (0-1) of its tissue is hypodense in the voxel-wise map (research option; the calibrated score uses the mean rule only, see docs/aspects.md).")
+    var hypodenseFraction: Double?
+
     @Flag(help: "Skip the shape/histogram/texture descriptors.")
     var noDescriptors = false
 
     @Flag(help: "Calibrate the threshold on generated patients and print the result as JSON.")
     var calibrate = false
+
+    @Flag(help: "With --calibrate: calibrate the voxel-wise hypodensity evidence instead and compare the mean, fraction and combined rules.")
+    var evidence = false
+
+    @Option(help: "With --calibrate --evidence: Gaussian sigma of the hypodensity map's local means, mm.")
+    var evidenceSigma = HypodensityMap.Options.calibrated.sigmaMM
 
     @Option(help: "With --calibrate: lesion-free and lesion cases to generate (each).")
     var cases = 40
@@ -57,17 +66,25 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         if let t = threads { Parallelism.threadCount = t }
         if calibrate {
-            let r = try ThresholdCalibration.run(cases: cases, seed: seed)
             let e = JSONEncoder()
             e.keyEncodingStrategy = .convertToSnakeCase
             e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try e.encode(r), as: UTF8.self))
+            e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            if evidence {
+                print(String(decoding: try e.encode(HypodensityCalibration.run(casesPerKind: cases, seed: seed, sigmaMM: evidenceSigma)), as: UTF8.self))
+            } else {
+                print(String(decoding: try e.encode(ThresholdCalibration.run(cases: cases, seed: seed)), as: UTF8.self))
+            }
             return
         }
         let bounds = tissueRange.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard bounds.count == 2 else { throw ValidationError("--tissue-range must be LOW,HIGH in HU, got \(tissueRange)") }
         var rule = EarlyIschemicChangeRule.calibrated
         if let t = threshold { rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU) }
+        if let f = hypodenseFraction {
+            rule = try EarlyIschemicChangeRule(thresholdHU: rule.thresholdHU, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
+                                               minimumHypodenseFraction: f)
+        }
         let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: bounds[0], upper: bounds[1]),
                                    computeDescriptors: !noDescriptors)
         let (result, files) = try ScoreFiles.run(ct: URL(fileURLWithPath: ct!), labels: URL(fileURLWithPath: labels!),

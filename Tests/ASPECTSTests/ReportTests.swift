@@ -46,7 +46,20 @@ final class ReportTests: XCTestCase {
             let stats = r["stats"] as! [String: Any]
             XCTAssertNotNil(stats["mean_hu"] as? Double)
             XCTAssertNotNil(stats["p90_hu"] as? Double)
+            XCTAssertNotNil(r["hypodense_fraction"] as? Double, "hypodense_fraction")
         }
+        // The evidence: per-region fractions (high in the lesion), per-hemisphere volumes and parameters.
+        for r in regions where p.truth.lesionCodes.contains(r["code"] as! Int) {
+            XCTAssertGreaterThan(r["hypodense_fraction"] as! Double, 0.5)
+        }
+        let evidence = try XCTUnwrap(json["hypodensity"] as? [String: Any])
+        let volumes = try XCTUnwrap(evidence["hypodense_volume_ml"] as? [String: Double])
+        XCTAssertGreaterThan(volumes["right"]!, 10 * volumes["left"]!)
+        XCTAssertNotNil(evidence["threshold_hu"] as? Double)
+        XCTAssertNotNil(evidence["sigma_mm"] as? Double)
+        XCTAssertEqual(evidence["file"] as? String, "hypodensity.nii.gz")
+        let nifti = try Data(contentsOf: tmp.appendingPathComponent("hypodensity.nii.gz"))
+        XCTAssertEqual(Array(nifti.prefix(2)), [0x1f, 0x8b], "gzip")
         // A lesion-free report says null, not a missing key.
         let healthy = SyntheticBrainPhantom.generate(seed: 101, lesion: false)
         let h = try ASPECTSReport(result: try ASPECTSScorer(computeDescriptors: false).score(ct: healthy.ct, labels: healthy.labels),
@@ -58,6 +71,7 @@ final class ReportTests: XCTestCase {
         let csv = try String(contentsOf: tmp.appendingPathComponent("regions.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 21)
         XCTAssertEqual(csv[0].split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
+        XCTAssertTrue(csv[0].hasSuffix(",hypodense_fraction"))
         for line in csv.dropFirst() {
             XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
         }
@@ -65,6 +79,8 @@ final class ReportTests: XCTestCase {
         let html = try String(contentsOf: tmp.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("not for clinical use"))
         XCTAssertTrue(html.contains("phantom &lt;21&gt;"))
+        XCTAssertTrue(html.contains("Hypodense %"))
+        XCTAssertTrue(html.contains("Heat map: voxel-wise hypodensity"))
         XCTAssertEqual(html.components(separatedBy: "data:image/png;base64,").count - 1, 2)
         XCTAssertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"))
     }
@@ -78,11 +94,15 @@ final class ReportTests: XCTestCase {
         // the supraganglionic ones at z = 30 mm, slice 16.
         XCTAssertEqual(report.images[0].slice, 10)
         XCTAssertEqual(report.images[1].slice, 16)
+        let affected = Set(result.regions.filter(\.affected).map(\.region.code))
         for level in report.images {
-            let img = try PNGDecoder.decode(level.image.pngData())
-            XCTAssertEqual(img.width, 512)
+            XCTAssertEqual(level.image.width, 512)
             // Pixels of the red fill (red laid at 45 % over grey; no region colour is this red) must lie in
-            // the image's left half: the patient's right.
+            // the image's left half: the patient's right. Checked on the picture without the heat map,
+            // whose red marks the lesion too but also shows scattered specks of healthy noise.
+            let img = try PNGDecoder.decode(LevelImage(level: level.level, slice: level.slice, ct: p.ct, labels: p.labels,
+                                                       affected: affected).image.pngData())
+            XCTAssertEqual(img.width, 512)
             var left = 0, right = 0
             for y in 0..<img.height { for x in 0..<img.width {
                 let o = 3 * (y * img.width + x)

@@ -221,23 +221,32 @@ def test_level_png_decodes_and_shows_the_ct_radiologically(report, level):
     assert np.array_equal(pil, ours)
     doc = json.loads((out / "aspects.json").read_text())
     k = doc["levels"][f"{level}_slice"]  # RAS storage: display slice = k
-    # Expected display mapping: 512 columns across the field of view; patient right (high i in RAS
-    # storage) on the image's left, anterior (high j) at the top.
+    # Expected display mapping: 512 columns across the field of view (the CT's native 1.1 mm would be
+    # narrower); patient right (high i in RAS storage) on the image's left, anterior (high j) at the top.
+    # The CT is interpolated bilinearly (pixel centres in voxel units, edges held), labels nearest.
     pixel = SHAPE[0] * SPACING[0] / 512
     height, width, _ = ours.shape
     assert width == 512 and height == round(SHAPE[1] * SPACING[1] / pixel)
     cols = np.minimum(SHAPE[0] - 1, ((np.arange(width) + 0.5) * pixel / SPACING[0]).astype(int))
     rows = np.minimum(SHAPE[1] - 1, ((np.arange(height) + 0.5) * pixel / SPACING[1]).astype(int))
     ii, jj = SHAPE[0] - 1 - cols[None, :], SHAPE[1] - 1 - rows[:, None]
-    hu = ct[ii, jj, k].astype(np.float64)
+    u = np.clip((np.arange(width) + 0.5) * pixel / SPACING[0] - 0.5, 0, SHAPE[0] - 1)
+    w = np.clip((np.arange(height) + 0.5) * pixel / SPACING[1] - 0.5, 0, SHAPE[1] - 1)
+    u0, w0 = np.minimum(u.astype(int), SHAPE[0] - 2), np.minimum(w.astype(int), SHAPE[1] - 2)
+    fu, fw = (u - u0)[None, :], (w - w0)[:, None]
+    disp = ct[::-1, ::-1, k].T.astype(np.float64)  # [display row, display column]
+    a, b = disp[w0[:, None], u0[None, :]], disp[w0[:, None], u0[None, :] + 1]
+    c, d = disp[w0[:, None] + 1, u0[None, :]], disp[w0[:, None] + 1, u0[None, :] + 1]
+    hu = (a + fu * (b - a)) + fw * ((c + fu * (d - c)) - (a + fu * (b - a)))
     lab = labels[ii, jj, k]
     lo = WINDOW[0] - WINDOW[1] / 2
     grey = np.clip(np.floor((hu - lo) / WINDOW[1] * 255 + 0.5), 0, 255)
-    # Compare where no region, outline or text can be: away from labels and the text margins.
-    free = np.ones_like(lab, bool)
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
-            free &= np.roll(np.roll(lab, dy, 0), dx, 1) == 0
+    # Compare where no region, outline, heat map or text can be: away from the labels by more than the
+    # hypodensity mask's 3 mm dilation, and away from the text margins.
+    near = lab > 0
+    for _ in range(int(np.ceil(4 / pixel))):
+        near = near | np.roll(near, 1, 0) | np.roll(near, -1, 0) | np.roll(near, 1, 1) | np.roll(near, -1, 1)
+    free = ~near
     free[:40, :] = free[-40:, :] = False
     free[:, :60] = free[:, -60:] = False
     img = ours.astype(np.int32)
