@@ -165,8 +165,12 @@ extension VolumeAssembler {
             let run = SliceLayout.Run(slices: piece, step: nil)
             let (acquired, acquiredOverlay, overlaySlices) = try readVoxels(group, run: run, geometry: acquiredGeometry,
                                                                             flipRows: true, integral: integral)
-            let data = UniformStack.resample(acquired, plan: plan, geometry: geometry)
-            let overlay = try acquiredOverlay.map { try UniformStack.resampleOverlay($0, plan: plan, geometry: geometry) }
+            // A uniform piece is its acquired stack as is: no second copy of the volume.
+            let identity = plan.sources.count == piece.count
+                && plan.sources.enumerated().allSatisfy { $0.element == .acquired($0.offset) }
+                && plan.nearest.enumerated().allSatisfy { $0.element == $0.offset }
+            let data = identity ? acquired : UniformStack.resample(acquired, plan: plan, geometry: geometry)
+            let overlay = identity ? acquiredOverlay : try acquiredOverlay.map { try UniformStack.resampleOverlay($0, plan: plan, geometry: geometry) }
 
             let res = plan.report(acquiredSlices: piece.count, tolerance: options.sliceOffsetToleranceMM)
             var pieceWarnings: [String] = []
