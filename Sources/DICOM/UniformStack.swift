@@ -165,8 +165,12 @@ extension VolumeAssembler {
             let run = SliceLayout.Run(slices: piece, step: nil)
             let (acquired, acquiredOverlay, overlaySlices) = try readVoxels(group, run: run, geometry: acquiredGeometry,
                                                                             flipRows: true, integral: integral)
-            let data = UniformStack.resample(acquired, plan: plan, geometry: geometry)
-            let overlay = try acquiredOverlay.map { try UniformStack.resampleOverlay($0, plan: plan, geometry: geometry) }
+            // A uniform piece is its acquired stack as is: no second copy of the volume.
+            let identity = plan.sources.count == piece.count
+                && plan.sources.enumerated().allSatisfy { $0.element == .acquired($0.offset) }
+                && plan.nearest.enumerated().allSatisfy { $0.element == $0.offset }
+            let data = identity ? acquired : UniformStack.resample(acquired, plan: plan, geometry: geometry)
+            let overlay = identity ? acquiredOverlay : try acquiredOverlay.map { try UniformStack.resampleOverlay($0, plan: plan, geometry: geometry) }
 
             let res = plan.report(acquiredSlices: piece.count, tolerance: options.sliceOffsetToleranceMM)
             var pieceWarnings: [String] = []
@@ -454,9 +458,12 @@ enum UniformStack {
         case .int16(let v):
             var out = [Int16](repeating: 0, count: geometry.voxelCount)
             fill(&out, from: v.data, plan: plan, plane: plane) { o, s, dst, a, b, w in
+                // Rounded half away from zero by truncating v ± 0.5 (no libm call in the loop; v lies
+                // between two Int16 values, so the conversion cannot overflow).
                 for n in 0..<plane {
                     let x = Float(s[a + n]), y = Float(s[b + n])
-                    o[dst + n] = Int16((x + w * (y - x)).rounded())
+                    let v = x + w * (y - x)
+                    o[dst + n] = Int16(truncatingIfNeeded: Int32(v + Float(signOf: v, magnitudeOf: 0.5)))
                 }
             }
             return .int16(try! Volume(geometry: geometry, data: out))
@@ -484,8 +491,7 @@ enum UniformStack {
                     let dst = k * plane
                     switch plan.sources[k] {
                     case .acquired(let m):
-                        let base = m * plane
-                        for n in 0..<plane { o[dst + n] = s[base + n] }
+                        (o.baseAddress! + dst).update(from: s.baseAddress! + m * plane, count: plane)
                     case .blend(let a, let b, let w):
                         blend(o, s, dst, a * plane, b * plane, Float(w))
                     }

@@ -147,6 +147,36 @@ final class UniformStackTests: XCTestCase {
         XCTAssertEqual(checkBlends(s, vol, exact: exact), 8)
     }
 
+    func testWhenNoSpacingMeetsTheToleranceTheBestIsReported() throws {
+        // Gaps 0.7 mm (x4) then 0.55 mm (x3): no spacing in [0.5, 0.55] mm puts every slice within
+        // 0.1 mm of the grid; the best leaves one about 0.195 mm off. Those within 0.1 mm stay exact.
+        let v = SynthVolumes.head(size: SIMD3(16, 14, 90), spacing: SIMD3(0.7, 0.7, 0.05))
+        let s = try series(v, keep: [0, 14, 28, 42, 56, 67, 78, 89], name: "nofit")
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        let out = try VolumeAssembler.assembleWhole(try group(s.dir))
+        XCTAssertEqual(out.count, 1)
+        let vol = out[0], g = vol.data.geometry
+        let r = try XCTUnwrap(vol.resampling)
+        XCTAssertFalse(r.acquiredSlicesOnGrid)
+        XCTAssertEqual(r.largestOffsetMM, 0.195, accuracy: 0.01)
+        XCTAssertGreaterThanOrEqual(g.spacing.z, 0.5)
+        XCTAssertLessThanOrEqual(g.spacing.z, 0.55 + 0.01)
+        XCTAssertTrue(vol.warnings.contains { $0.contains("no grid spacing puts every acquired slice") }, "\(vol.warnings)")
+        let inv = g.inverseAffineLPS, f = vol.data.asFloat
+        var exact: [Int: Int] = [:]
+        for k in s.kept {
+            let c = inv.apply(s.written.geometry.worldLPS(SIMD3(0, Double(g.size.y - 1), Double(k))))
+            let kk = Int(c.z.rounded())
+            guard abs(c.z - Double(kk)) * g.spacing.z <= 0.1 else { continue }
+            exact[k] = kk
+            var diffs = 0
+            for j in 0..<g.size.y { for i in 0..<g.size.x where f[i, j, kk] != s.written[i, j, k] { diffs += 1 } }
+            XCTAssertEqual(diffs, 0)
+        }
+        XCTAssertEqual(Set(exact.keys), [0, 42])
+        XCTAssertEqual(checkBlends(s, vol, exact: exact), g.size.z - 2)
+    }
+
     func testUniformSeriesIsExactlyWhatAssembleGives() throws {
         let v = SynthVolumes.head(size: SIMD3(20, 18, 12))
         let s = try series(v, keep: Array(0..<12), tilt: 10, name: "uni")
