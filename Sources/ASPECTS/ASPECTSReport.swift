@@ -21,16 +21,21 @@ public struct ASPECTSReport {
     public let software: String
 
     /// Renders the level pictures from `ct` and `labels` (the grids the result was scored on). A result
-    /// scored without a hypodensity map gets one here (default options), with its regions' fractions.
+    /// scored without a hypodensity map gets one here (default options), with its regions' fractions;
+    /// `hypodensity.nii.gz` is written only when there is a map.
     public init(result: ASPECTSResult, ct: Volume<Float>, labels: Volume<UInt8>, inputs: [String: String] = [:],
                 software: String = "DeepStroke") throws {
         var result = result
         if result.hypodensity == nil {
             var options = HypodensityMap.Options.calibrated
             options.tissueRange = result.tissueRange
-            let map = try HypodensityMap(ct: ct, labels: labels, options: options)
-            result.hypodensity = map
-            for n in result.regions.indices { result.regions[n].hypodenseFraction = map.hypodenseFraction(of: result.regions[n].region.code) }
+            // A label map with one hemisphere only has no midline: the report then goes without the map.
+            let map: HypodensityMap?
+            do { map = try HypodensityMap(ct: ct, labels: labels, options: options) } catch ASPECTSError.noRegions { map = nil }
+            if let map {
+                result.hypodensity = map
+                for n in result.regions.indices { result.regions[n].hypodenseFraction = map.hypodenseFraction(of: result.regions[n].region.code) }
+            }
         }
         let plane = AxialPlane(geometry: ct.geometry)
         let affected = Set(result.regions.filter(\.affected).map(\.region.code))
@@ -54,6 +59,7 @@ public struct ASPECTSReport {
                        software: software)
     }
 
+    /// Every file a report can hold (`hypodensity.nii.gz` only when the labels have both hemispheres).
     public static let fileNames = ["aspects.json", "regions.csv", "ganglionic.png", "supraganglionic.png", "report.html",
                                    "hypodensity.nii.gz"]
 
