@@ -73,7 +73,7 @@ public enum HypodensityCalibration {
 
     /// The calibrated mean rule without any fraction criterion: the baseline every comparison is against.
     static var meanRule: EarlyIschemicChangeRule {
-        var r = EarlyIschemicChangeRule.calibrated
+        var r = EarlyIschemicChangeRule.meanOnly
         r.minimumHypodenseFraction = nil
         return r
     }

@@ -34,6 +34,9 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "Also call a region affected when at least this fraction (0-1) of its tissue is hypodense in the voxel-wise map (research option; the calibrated score uses the mean rule only, see docs/aspects.md).")
     var hypodenseFraction: Double?
 
+    @Option(help: "With --hypodense-fraction: how much darker than its mirror (region means, HU) a region called on its fraction must be.")
+    var fractionMeanFloor: Double?
+
     @Flag(help: "Skip the shape/histogram/texture descriptors.")
     var noDescriptors = false
 
@@ -80,10 +83,13 @@ struct ScoreCommand: ParsableCommand {
         let bounds = tissueRange.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard bounds.count == 2 else { throw ValidationError("--tissue-range must be LOW,HIGH in HU, got \(tissueRange)") }
         var rule = EarlyIschemicChangeRule.calibrated
-        if let t = threshold { rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU) }
+        if let t = threshold {
+            rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
+                                               minimumHypodenseFraction: rule.minimumHypodenseFraction, fractionMeanFloorHU: rule.fractionMeanFloorHU)
+        }
         if let f = hypodenseFraction {
             rule = try EarlyIschemicChangeRule(thresholdHU: rule.thresholdHU, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
-                                               minimumHypodenseFraction: f)
+                                               minimumHypodenseFraction: f, fractionMeanFloorHU: fractionMeanFloor ?? rule.fractionMeanFloorHU)
         }
         let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: bounds[0], upper: bounds[1]),
                                    computeDescriptors: !noDescriptors)

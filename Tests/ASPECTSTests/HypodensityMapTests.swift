@@ -123,13 +123,13 @@ final class HypodensityMapTests: XCTestCase {
         var o = SyntheticBrainPhantom.Options()
         o.partialLesionFraction = 0.3...0.3
         let m2 = code("M2", .left)
-        var rule = EarlyIschemicChangeRule.calibrated
-        XCTAssertNil(rule.minimumHypodenseFraction, "the calibrated score uses the mean rule only")
+        var rule = EarlyIschemicChangeRule.meanOnly
+        XCTAssertNil(rule.minimumHypodenseFraction)
         rule.minimumHypodenseFraction = 0.141
         var found = false
         for seed in 77...86 as ClosedRange<UInt64> {
             let p = SyntheticBrainPhantom.generate(seed: seed, lesionCodes: [m2], depth: 8, options: o)
-            let byMean = try ASPECTSScorer(computeDescriptors: false).score(ct: p.ct, labels: p.labels)
+            let byMean = try ASPECTSScorer(rule: .meanOnly, computeDescriptors: false).score(ct: p.ct, labels: p.labels)
             let m = byMean.result(for: m2)!
             guard !m.affected, let f = m.hypodenseFraction, f >= 0.2 else { continue }
             let combined = try ASPECTSScorer(rule: rule, computeDescriptors: false).score(ct: p.ct, labels: p.labels)

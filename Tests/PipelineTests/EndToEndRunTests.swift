@@ -86,7 +86,15 @@ final class EndToEndRunTests: XCTestCase {
         let root = Fixtures.tempDir("run-nifti")
         defer { try? FileManager.default.removeItem(at: root) }
         let atlas = try Fixtures.makeAtlas(in: root.appendingPathComponent("atlas"))
-        let patient = SyntheticBrainPhantom.generate(seed: 6, lesionCodes: [], depth: 0, options: Fixtures.phantomOptions)
+        // On this coarse 2x2x5 mm grid a "lesion-free" phantom is not always symmetric: partial volume of
+        // the ventricles makes seed 6's left caudate 3.8 HU darker than the right with its own true labels.
+        // So the patient is the first seed from 6 on whose true labels score 10 on both sides, checked here.
+        let patient = try XCTUnwrap((6...25 as ClosedRange<UInt64>).lazy.map {
+            SyntheticBrainPhantom.generate(seed: $0, lesionCodes: [], depth: 0, options: Fixtures.phantomOptions)
+        }.first { p in
+            let r = try? ASPECTSScorer(computeDescriptors: false).score(ct: p.ct, labels: p.labels)
+            return r?.score(.right) == 10 && r?.score(.left) == 10
+        })
         let input = root.appendingPathComponent("ct.nii.gz")
         try NIfTIFile.write(patient.ct, to: input)
         let out = root.appendingPathComponent("out")
@@ -94,8 +102,10 @@ final class EndToEndRunTests: XCTestCase {
             .run(input: input, output: out)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
         XCTAssertNil(outcome.methods[0].segmentation)
-        XCTAssertEqual(outcome.methods[0].result.score(.right), 10)
-        XCTAssertEqual(outcome.methods[0].result.score(.left), 10)
+        let r = outcome.methods[0].result
+        let calls = r.regions.filter(\.affected).map { "\($0.region) mean \(String(format: "%.2f", $0.call.hypodensityHU)) fraction \(String(format: "%.2f", $0.hypodenseFraction ?? -1)) byFraction \($0.call.byHypodenseFraction)" }
+        XCTAssertEqual(r.score(.right), 10, "\(calls)")
+        XCTAssertEqual(r.score(.left), 10, "\(calls)")
     }
 
     func testUNetWithoutModelIsAClearError() throws {
