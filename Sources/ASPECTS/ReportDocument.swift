@@ -64,6 +64,8 @@ public struct ReportDocument: Encodable {
         var status: String
         var notAssessableReasons: [String]
         var affected: Nullable<Bool>
+        /// Called on its hypodense fraction while its mean alone would not be.
+        var byHypodenseFraction: Bool
         var evaluable: Bool
         var confidence: Double
         var callConfidence: Double
@@ -86,6 +88,7 @@ public struct ReportDocument: Encodable {
             status = reasons.isEmpty ? "scored" : "not_assessable"
             notAssessableReasons = reasons
             affected = Nullable(reasons.isEmpty ? r.affected : nil)
+            byHypodenseFraction = r.call.byHypodenseFraction
             evaluable = r.call.evaluable
             confidence = r.confidence
             callConfidence = r.call.confidence
