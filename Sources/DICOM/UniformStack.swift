@@ -86,18 +86,8 @@ extension VolumeAssembler {
     /// the one `assemble` and dcm2niix give). Overlay masks take the nearest acquired slice within
     /// half a grid spacing, else 0.
     public static func assembleWhole(_ group: SeriesGroup, options: WholeOptions = WholeOptions()) throws -> [AssembledVolume] {
-        let label = group.label
         let first = group.first
-        func fail(_ s: String) -> DICOMError { .assembly(series: label, problem: s) }
-        guard first.hasPixelData, let rows = first.rows, let cols = first.columns else {
-            throw DICOMError.notAnImage(file: first.path, problem: "no image (\(first.modality.isEmpty ? "unknown object" : first.modality) without Rows/Columns/Pixel Data)")
-        }
-        guard first.samplesPerPixel == 1 else {
-            throw DICOMError.unsupported(file: first.path, problem: "colour (\(first.photometric)) images are not converted; only greyscale volumes are")
-        }
-        for img in group.images where img.rows != rows || img.columns != cols || img.samplesPerPixel != 1 {
-            throw fail("\(img.path) is \(img.columns ?? 0)x\(img.rows ?? 0), the series is \(cols)x\(rows)")
-        }
+        let (rows, cols) = try imageSize(group)
         guard options.maximumBridgedGapMM >= 0, options.sliceOffsetToleranceMM >= 0, options.collinearityToleranceMM >= 0,
               options.minimumSpacingMM > 0 else {
             throw DICOMError.invalidArgument("assembleWhole: tolerances and the gap limit must be non-negative, the minimum spacing positive")
@@ -112,22 +102,7 @@ extension VolumeAssembler {
         var colDir = SIMD3(iop[3], iop[4], iop[5]); colDir /= SliceLayout.norm(colDir)
 
         // Slices exactly as `assemble` collects them.
-        var slices: [SliceRef] = []
-        var seen = Set<String>()
-        var duplicates = 0
-        for (n, img) in group.images.enumerated() {
-            if !img.sopInstanceUID.isEmpty && !seen.insert(img.sopInstanceUID).inserted { duplicates += 1; continue }
-            for f in 0..<img.frames {
-                var pos: SIMD3<Double>
-                if !img.framePositions.isEmpty { pos = img.framePositions[f] } else {
-                    let step = img.spacingBetweenSlices ?? img.sliceThickness ?? 1
-                    pos = img.imagePosition! + normal * (Double(f) * step)
-                    if f == 1 { warnings.append("multi-frame file without per-frame positions: frames placed every \(step) mm along the normal") }
-                }
-                slices.append(SliceRef(image: n, frame: f, position: pos, along: (pos * normal).sum()))
-            }
-        }
-        if duplicates > 0 { warnings.append("\(duplicates) duplicate file(s) of the same SOP instance ignored") }
+        let slices = collectSlices(group, normal: normal, hasGeometry: true, warnings: &warnings)
         let layers = SliceLayout.layers(SliceLayout.sort(slices)) { ref in
             let img = group.images[ref.image]
             return [img.acquisitionNumber ?? 0, img.instanceNumber ?? 0, ref.frame]

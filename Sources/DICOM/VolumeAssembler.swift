@@ -17,18 +17,8 @@ public enum VolumeAssembler {
     }
 
     public static func assemble(_ group: SeriesGroup, options: Options = Options()) throws -> [AssembledVolume] {
-        let label = group.label
         let first = group.first
-        func fail(_ s: String) -> DICOMError { .assembly(series: label, problem: s) }
-        guard first.hasPixelData, let rows = first.rows, let cols = first.columns else {
-            throw DICOMError.notAnImage(file: first.path, problem: "no image (\(first.modality.isEmpty ? "unknown object" : first.modality) without Rows/Columns/Pixel Data)")
-        }
-        guard first.samplesPerPixel == 1 else {
-            throw DICOMError.unsupported(file: first.path, problem: "colour (\(first.photometric)) images are not converted; only greyscale volumes are")
-        }
-        for img in group.images where img.rows != rows || img.columns != cols || img.samplesPerPixel != 1 {
-            throw fail("\(img.path) is \(img.columns ?? 0)x\(img.rows ?? 0), the series is \(cols)x\(rows)")
-        }
+        let (rows, cols) = try imageSize(group)
         var warnings: [String] = []
 
         // Geometry of the image plane.
@@ -46,27 +36,7 @@ public enum VolumeAssembler {
             if let p = first.pixelSpacing { ps = p }
         }
 
-        // Slices: one per single-frame file, one per frame of a multi-frame file.
-        var slices: [SliceRef] = []
-        var seen = Set<String>()
-        var duplicates = 0
-        for (n, img) in group.images.enumerated() {
-            if !img.sopInstanceUID.isEmpty && !seen.insert(img.sopInstanceUID).inserted { duplicates += 1; continue }
-            for f in 0..<img.frames {
-                var pos: SIMD3<Double>
-                if hasGeometry {
-                    if !img.framePositions.isEmpty { pos = img.framePositions[f] } else {
-                        let step = img.spacingBetweenSlices ?? img.sliceThickness ?? 1
-                        pos = img.imagePosition! + normal * (Double(f) * step)
-                        if f == 1 { warnings.append("multi-frame file without per-frame positions: frames placed every \(step) mm along the normal") }
-                    }
-                } else {
-                    pos = SIMD3(0, 0, Double(slices.count) * (img.spacingBetweenSlices ?? img.sliceThickness ?? 1))
-                }
-                slices.append(SliceRef(image: n, frame: f, position: pos, along: (pos * normal).sum()))
-            }
-        }
-        if duplicates > 0 { warnings.append("\(duplicates) duplicate file(s) of the same SOP instance ignored") }
+        let slices = collectSlices(group, normal: normal, hasGeometry: hasGeometry, warnings: &warnings)
         let sorted = hasGeometry ? SliceLayout.sort(slices) : slices
         // Slices sharing a position (repeated acquisitions) go to separate layers, each then cut into runs.
         let layers = SliceLayout.layers(sorted) { ref in
@@ -134,6 +104,48 @@ public enum VolumeAssembler {
                                        tiltHandling: tiltHandling, gantryTilt: tilt, warnings: warnings + partWarnings))
         }
         return out
+    }
+
+    /// Rows and columns of a greyscale series whose images all share them; the errors name the file.
+    static func imageSize(_ group: SeriesGroup) throws -> (rows: Int, columns: Int) {
+        let first = group.first
+        guard first.hasPixelData, let rows = first.rows, let cols = first.columns else {
+            throw DICOMError.notAnImage(file: first.path, problem: "no image (\(first.modality.isEmpty ? "unknown object" : first.modality) without Rows/Columns/Pixel Data)")
+        }
+        guard first.samplesPerPixel == 1 else {
+            throw DICOMError.unsupported(file: first.path, problem: "colour (\(first.photometric)) images are not converted; only greyscale volumes are")
+        }
+        for img in group.images where img.rows != rows || img.columns != cols || img.samplesPerPixel != 1 {
+            throw DICOMError.assembly(series: group.label, problem: "\(img.path) is \(img.columns ?? 0)x\(img.rows ?? 0), the series is \(cols)x\(rows)")
+        }
+        return (rows, cols)
+    }
+
+    /// The series' slices: one per single-frame file, one per frame of a multi-frame file, placed by
+    /// their positions (or stacked along z when the series has no geometry); a second file of the same
+    /// SOP instance is left out.
+    static func collectSlices(_ group: SeriesGroup, normal: SIMD3<Double>, hasGeometry: Bool, warnings: inout [String]) -> [SliceRef] {
+        var slices: [SliceRef] = []
+        var seen = Set<String>()
+        var duplicates = 0
+        for (n, img) in group.images.enumerated() {
+            if !img.sopInstanceUID.isEmpty && !seen.insert(img.sopInstanceUID).inserted { duplicates += 1; continue }
+            for f in 0..<img.frames {
+                var pos: SIMD3<Double>
+                if hasGeometry {
+                    if !img.framePositions.isEmpty { pos = img.framePositions[f] } else {
+                        let step = img.spacingBetweenSlices ?? img.sliceThickness ?? 1
+                        pos = img.imagePosition! + normal * (Double(f) * step)
+                        if f == 1 { warnings.append("multi-frame file without per-frame positions: frames placed every \(step) mm along the normal") }
+                    }
+                } else {
+                    pos = SIMD3(0, 0, Double(slices.count) * (img.spacingBetweenSlices ?? img.sliceThickness ?? 1))
+                }
+                slices.append(SliceRef(image: n, frame: f, position: pos, along: (pos * normal).sum()))
+            }
+        }
+        if duplicates > 0 { warnings.append("\(duplicates) duplicate file(s) of the same SOP instance ignored") }
+        return slices
     }
 
     /// Decodes every slice of a run into the output grid, in parallel over files.
