@@ -69,9 +69,29 @@ def test_report_files(demo, method):
     assert set(report["aspects"]) == {"right", "left"}
 
 
+def scored(result) -> bool:
+    """Whether the method's result has any score. A result the quality gates refused whole gets no SEG and
+    no Secondary Capture (docs/quality-gates.md); on the demo the bundled U-Net is refused (its caudate is a
+    fraction of the expected volume), and the test then checks that contract instead."""
+    report = json.loads((result / "aspects.json").read_text())
+    if report["status"] != "not_assessable":
+        return True
+    assert report["not_assessable_reasons"] and report["aspects"] == {"right": None, "left": None}
+    assert not (result / "segmentation.dcm").exists()
+    assert not (result / "secondary_capture").exists()
+    return False
+
+
+def test_atlas_result_is_scored(demo):
+    """The SEG and Secondary Capture checks below must run on at least the atlas method."""
+    assert scored(method_folder(demo, "atlas"))
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_seg_reads_with_right_segments_and_frames(demo, method):
     result = method_folder(demo, method)
+    if not scored(result):
+        return
     seg_path = result / "segmentation.dcm"
     ds = pydicom.dcmread(seg_path)
     assert ds.SOPClassUID == "1.2.840.10008.5.1.4.1.1.66.4"
@@ -126,6 +146,8 @@ def test_seg_reads_with_right_segments_and_frames(demo, method):
 @pytest.mark.parametrize("method", METHODS)
 def test_secondary_capture_matches_report_png(demo, method):
     result = method_folder(demo, method)
+    if not scored(result):
+        return
     files = sorted((result / "secondary_capture").glob("*.dcm"))
     assert len(files) == 2
     for f, png in zip(files, ["ganglionic.png", "supraganglionic.png"]):
