@@ -37,7 +37,7 @@ struct LabelTransferImages {
         }
         let spacing = atlas.template.geometry.spacing
         let sameSize = (0..<3).allSatisfy { abs(scan.geometry.spacing[$0] - spacing[$0]) < 1e-3 }
-        let grid = sameSize ? scan.geometry : Self.grid(covering: scan.geometry, spacing: spacing)
+        let grid = sameSize ? scan.geometry : scan.geometry.resampled(spacing: spacing)
         var resampled = scan
         if !sameSize {
             // Average what a larger voxel would (Gaussian of matching width) before sampling it.
@@ -67,11 +67,5 @@ struct LabelTransferImages {
         }
         fixedCropped = try crop(fixed)
         movingCropped = try crop(moving)
-    }
-
-    /// The scan's box (same origin and axes) sampled at `spacing`.
-    static func grid(covering g: Geometry, spacing: SIMD3<Double>) -> Geometry {
-        let size = SIMD3<Int>((0..<3).map { Swift.max(1, Int((g.extent[$0] / spacing[$0]).rounded(.down)) + 1) })
-        return Geometry(size: size, spacing: spacing, origin: g.origin, direction: g.direction)
     }
 }
