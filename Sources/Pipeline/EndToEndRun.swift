@@ -157,18 +157,23 @@ public struct EndToEndRun {
             let (result, report) = try step("score and report (\(name))") { () -> (ASPECTSResult, ASPECTSReport?) in
                 var result = try ASPECTSScorer().score(ct: scan.volume, labels: l.labels, probabilities: l.probabilities)
                 result.assessment = Assessment(findings: findings)
-                return (result, try? ASPECTSReport(result: result, ct: scan.volume, labels: l.labels, inputs: inputs, software: options.software))
+                do {
+                    return (result, try ASPECTSReport(result: result, ct: scan.volume, labels: l.labels, inputs: inputs, software: options.software))
+                } catch ASPECTSError.noRegions {
+                    // No label at either reading level: nothing to picture, and nothing to score.
+                    result.assessment.findings.append(GateFinding(gate: "coverage", severity: .refuse,
+                                                                  message: "no ASPECTS region found at either reading level"))
+                    return (result, nil)
+                }
             }
             let files: [URL]
             if let report = report {
                 files = try report.write(to: folder)
             } else {
-                // No label at either reading level: nothing to picture, and nothing to score.
-                files = try NotAssessableReport(reasons: findings.filter { $0.severity == .refuse }
-                                                + [GateFinding(gate: "coverage", severity: .refuse, message: "no ASPECTS region found at either reading level")],
+                files = try NotAssessableReport(reasons: result.assessment.findings.filter { $0.severity == .refuse },
                                                 inputs: inputs, software: options.software).write(to: folder)
             }
-            for f in findings where f.severity == .refuse { log("  \(name): not assessable (\(f.gate)): \(f.message)") }
+            for f in result.assessment.findings where f.severity == .refuse { log("  \(name): not assessable (\(f.gate)): \(f.message)") }
             func text(_ s: Int?) -> String { s.map(String.init) ?? "n/a" }
             log("  ASPECTS right \(text(result.score(.right))), left \(text(result.score(.left))); status \(result.status.rawValue)")
             var seg: URL? = nil
