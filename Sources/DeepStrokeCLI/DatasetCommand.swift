@@ -52,7 +52,7 @@ struct DatasetBuildCommand: ParsableCommand {
         guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
         if let t = threads { Parallelism.threadCount = t }
         let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
+        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(BundledResources.current())
         var o = DatasetBuilder.Options()
         o.jobs = jobs
         o.shard = try shard.map { try ShardSpec(parsing: $0) }
