@@ -30,8 +30,8 @@ NAMES = ["C", "L", "IC", "I", "M1", "M2", "M3", "M4", "M5", "M6"]
 
 
 def atlas_dir():
-    cache = pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache")) / "deepstroke" / "atlas-v1"
-    return cache
+    """The bundled atlas, the one `run` uses by default."""
+    return ROOT / "share" / "deepstroke" / "atlas"
 
 
 def make_patient(n, work, rng):
