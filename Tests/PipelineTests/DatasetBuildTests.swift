@@ -11,19 +11,14 @@ import XCTest
 final class DatasetBuildTests: XCTestCase {
     /// Two threads whatever the machine: a one-job build then runs parallel loops on the builder's
     /// worker, the configuration that corrupted the heap when workers were short-lived threads
-    /// (docs/pipeline.md, "Parallel and sharded"). The global count is put back after each test.
-    private var savedThreadCount: Int?
+    /// (docs/pipeline.md, "Parallel and sharded"). Scoped to each test, so nothing needs putting back.
+    override func invokeTest() {
+        Parallelism(threadCount: 2).run { super.invokeTest() }
+    }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        savedThreadCount = Parallelism.threadCount
-        Parallelism.threadCount = 2
         try Self.makeSharedFixtures()
-    }
-
-    override func tearDownWithError() throws {
-        if let n = savedThreadCount { Parallelism.threadCount = n }
-        try super.tearDownWithError()
     }
 
     /// Shared by all tests (generation is the slow part): source studies and the atlas, made by the
