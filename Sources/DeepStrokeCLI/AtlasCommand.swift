@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import ASPECTS
 import Atlas
 import Foundation
@@ -11,7 +12,7 @@ struct AtlasCommand: ParsableCommand {
         subcommands: [AtlasBuildCommand.self, AtlasCheckCommand.self, AtlasAggregateCommand.self, AtlasSynthCommand.self])
 }
 
-struct AtlasBuildCommand: ParsableCommand {
+struct AtlasBuildCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build the ASPECTS atlas (20 labels) in the CT template's space from its anatomical labels.",
@@ -26,11 +27,9 @@ struct AtlasBuildCommand: ParsableCommand {
     @Option(help: "Maximum depth (mm) of the white matter under an M region's cortex.")
     var whiteMatterDepth = 20.0
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         guard let dir = templateDir.map({ URL(fileURLWithPath: $0) }) ?? DataPaths.templateDirectory else {
             throw ValidationError("no CT template folder found: pass --template-dir or run 'deepstroke fetch-template'")
         }

@@ -1,10 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import Pipeline
 import Registration
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run DeepStroke end to end on a built-in synthetic patient (the public CT template with a known lesion).",
@@ -17,15 +18,12 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Folder for the demo study and its results.")
     var output: String = "deepstroke-demo"
 
-    @Option(help: "Registration preset: fast, default or aggressive.")
-    var preset: String = "default"
+    @Option(help: "Registration preset.")
+    var preset: RegistrationPreset = .default
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
-        guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
         let log: (String) -> Void = { print($0) }
         let out = URL(fileURLWithPath: output)
         let template = try ExampleData.templateDirectory(log: log)
@@ -38,7 +36,7 @@ struct DemoCommand: ParsableCommand {
         // Both methods when the bundled U-Net is there (a checkout), the atlas alone otherwise.
         let method: EndToEndRun.Method = BundledModel.directory == nil ? .atlas : .both
         let outcome = try RunCommand.execute(input: dicomdir, output: out.appendingPathComponent("result"), method: method,
-                                             atlas: DefaultAtlas.directory.path, model: nil, preset: p, secondaryCapture: true)
+                                             atlas: DefaultAtlas.directory.path, model: nil, preset: preset, secondaryCapture: true)
         RunCommand.printOutcome(outcome)
         for r in outcome.methods {
             print("open \(r.folder.appendingPathComponent("report.html").path) in a browser (\(r.method))")
