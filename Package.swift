@@ -69,6 +69,8 @@ let package = Package(
         tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering", "DICOM", "Registration", "Morphology"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
+        // Runs the built executables as a user would (and parses with @testable import of the CLI).
+        tests("DeepStrokeCLITests", ["DeepStrokeCLI", "DeepStrokeBench", "CommandSupport", "ImageCore", "NIfTI", "Pipeline", "Registration"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
     ]
 )
