@@ -1,3 +1,5 @@
+import ArgumentParser
+import Foundation
 import ImageCore
 
 /// The settings the executables take from environment variables, read once at their entry
@@ -5,19 +7,41 @@ import ImageCore
 public struct CommandEnvironment: Sendable, Equatable {
     /// `DEEPSTROKE_THREADS`: the thread count of a command run without `--threads`.
     public var threads: Int?
+    /// `DEEPSTROKE_DATA`, `XDG_CACHE_HOME`/`HOME` and `PATH`: the data folder, the cache, where curl is.
+    public var paths: DataPaths
+    /// `DEEPSTROKE_MODEL`: the U-Net used when `--model` is not given (else the bundled one is looked for).
+    public var model: URL?
 
-    public init(threads: Int? = nil) {
+    public init(threads: Int? = nil, paths: DataPaths, model: URL? = nil) {
         self.threads = threads
+        self.paths = paths
+        self.model = model
     }
 
-    /// Reads the variables from `environment` (the process's, at the entry). A value that is not a
-    /// positive number is ignored, as it always was.
+    /// Reads the variables from `environment` (the process's, at the entry). A thread count that is not
+    /// a positive number, or an empty path, is ignored, as it always was.
     public init(_ environment: [String: String]) {
         threads = environment["DEEPSTROKE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+        paths = DataPaths(environment: environment)
+        model = environment["DEEPSTROKE_MODEL"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
     }
 
     /// `--threads` if given, else `DEEPSTROKE_THREADS`, else all cores.
     public func parallelism(threads option: Int?) -> Parallelism {
         (option ?? threads).map { Parallelism(threadCount: $0) } ?? .allCores
+    }
+}
+
+/// A command that needs settings from the environment (data folder, cache, model): `CommandEntry` hands
+/// them in, read once, instead of the command or a library reading variables.
+public protocol EnvironmentCommand: ParsableCommand {
+    mutating func run(in environment: CommandEnvironment) throws
+}
+
+extension EnvironmentCommand {
+    /// Only reached when the command is run without `CommandEntry` (e.g. from a test): reads the
+    /// environment here instead.
+    public mutating func run() throws {
+        try run(in: CommandEnvironment(ProcessInfo.processInfo.environment))
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
-import CommandSupport
 import ASPECTS
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 
@@ -12,7 +12,7 @@ struct AtlasCommand: ParsableCommand {
         subcommands: [AtlasBuildCommand.self, AtlasCheckCommand.self, AtlasAggregateCommand.self, AtlasSynthCommand.self])
 }
 
-struct AtlasBuildCommand: ThreadedCommand {
+struct AtlasBuildCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build the ASPECTS atlas (20 labels) in the CT template's space from its anatomical labels.",
@@ -29,8 +29,8 @@ struct AtlasBuildCommand: ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
-        guard let dir = templateDir.map({ URL(fileURLWithPath: $0) }) ?? DataPaths.templateDirectory else {
+    func run(in environment: CommandEnvironment) throws {
+        guard let dir = templateDir.map({ URL(fileURLWithPath: $0) }) ?? environment.paths.templateDirectory else {
             throw ValidationError("no CT template folder found: pass --template-dir or run 'deepstroke fetch-template'")
         }
         let anatomy = try TemplateAnatomy(directory: dir)

@@ -1,6 +1,6 @@
 import ArgumentParser
-import CommandSupport
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import Pipeline
@@ -13,7 +13,7 @@ struct DatasetCommand: ParsableCommand {
         subcommands: [DatasetBuildCommand.self, DatasetMergeCommand.self])
 }
 
-struct DatasetBuildCommand: ThreadedCommand {
+struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build (or resume) a dataset from every DICOMDIR archive and DICOM folder under SOURCE.",
@@ -47,10 +47,10 @@ struct DatasetBuildCommand: ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
+    func run(in environment: CommandEnvironment) throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
+        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(paths: environment.paths, log: log)
         var o = DatasetBuilder.Options()
         o.jobs = jobs
         o.shard = try shard.map { try ShardSpec(parsing: $0) }

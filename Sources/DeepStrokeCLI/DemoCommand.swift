@@ -5,7 +5,7 @@ import ImageCore
 import Pipeline
 import Registration
 
-struct DemoCommand: ThreadedCommand {
+struct DemoCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run DeepStroke end to end on a built-in synthetic patient (the public CT template with a known lesion).",
@@ -23,20 +23,20 @@ struct DemoCommand: ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
+    func run(in environment: CommandEnvironment) throws {
         let log: (String) -> Void = { print($0) }
         let out = URL(fileURLWithPath: output)
-        let template = try ExampleData.templateDirectory(log: log)
-        let atlas = try DefaultAtlas.load(log: log)
+        let template = try ExampleData.templateDirectory(paths: environment.paths, log: log)
+        let atlas = try DefaultAtlas.load(paths: environment.paths, log: log)
         let patient = DemoPatient()
         let study = out.appendingPathComponent("study")
         let dicomdir = try patient.writeStudy(templateDirectory: template, atlas: atlas, to: study)
         print("synthetic patient: \(patient.lesionDescription) hypodense by \(patient.depthHU) HU (expected ASPECTS right \(patient.expectedScore.right), left \(patient.expectedScore.left))")
         print("DICOMDIR study: \(dicomdir.path)")
         // Both methods when the bundled U-Net is there (a checkout), the atlas alone otherwise.
-        let method: EndToEndRun.Method = BundledModel.directory == nil ? .atlas : .both
-        let outcome = try RunCommand.execute(input: dicomdir, output: out.appendingPathComponent("result"), method: method,
-                                             atlas: DefaultAtlas.directory.path, model: nil, preset: preset, secondaryCapture: true)
+        let method: EndToEndRun.Method = BundledModel.directory(configured: environment.model) == nil ? .atlas : .both
+        let outcome = try RunCommand.execute(environment: environment, input: dicomdir, output: out.appendingPathComponent("result"), method: method,
+                                             atlas: DefaultAtlas.directory(paths: environment.paths).path, model: nil, preset: preset, secondaryCapture: true)
         RunCommand.printOutcome(outcome)
         for r in outcome.methods {
             print("open \(r.folder.appendingPathComponent("report.html").path) in a browser (\(r.method))")

@@ -1,6 +1,6 @@
 import ArgumentParser
-import CommandSupport
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI

@@ -1,13 +1,13 @@
 import ArgumentParser
-import CommandSupport
 import ASPECTS
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import Pipeline
 import Registration
 
-struct RunCommand: ThreadedCommand {
+struct RunCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "DICOMDIR, DICOM folder or NIfTI -> ASPECTS regions, score, report and DICOM SEG.",
@@ -36,8 +36,8 @@ struct RunCommand: ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
-        let outcome = try RunCommand.execute(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: method,
+    func run(in environment: CommandEnvironment) throws {
+        let outcome = try RunCommand.execute(environment: environment, input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: method,
                                              atlas: atlas, model: model, preset: preset, secondaryCapture: secondaryCapture)
         RunCommand.printOutcome(outcome)
         if outcome.notAssessable { throw ExitCode(RunCommand.notAssessableExitCode) }
@@ -48,7 +48,7 @@ struct RunCommand: ThreadedCommand {
     static let notAssessableExitCode: Int32 = 3
 
     /// Shared with `demo`.
-    static func execute(input: URL, output: URL, method: EndToEndRun.Method, atlas: String?, model: String?,
+    static func execute(environment: CommandEnvironment, input: URL, output: URL, method: EndToEndRun.Method, atlas: String?, model: String?,
                         preset: RegistrationPreset, secondaryCapture: Bool) throws -> EndToEndRun.Outcome {
         var o = EndToEndRun.Options()
         o.method = method
@@ -56,12 +56,12 @@ struct RunCommand: ThreadedCommand {
         o.software = "DeepStroke \(DeepStrokeVersion.string)"
         let log: (String) -> Void = { print($0) }
         let labeler: () throws -> ScanLabeler = {
-            let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(log: log)
+            let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(paths: environment.paths, log: log)
             return LabelTransferLabeler(atlas: a, preset: preset)
         }
         var segmenter: (() throws -> ScanSegmenter)? = nil
         if method != .atlas {
-            guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.directory else {
+            guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.directory(configured: environment.model) else {
                 throw ValidationError("--method \(method.rawValue) needs a U-Net: pass --model MODEL_DIR (the bundled \(BundledModel.relativePath) was not found; set DEEPSTROKE_MODEL)")
             }
             if model == nil { print("U-Net model: \(folder.path) (bundled, trained on synthetic data)") }

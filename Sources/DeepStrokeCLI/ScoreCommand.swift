@@ -1,6 +1,6 @@
 import ArgumentParser
-import CommandSupport
 import ASPECTS
+import CommandSupport
 import Foundation
 import ImageCore
 

@@ -4,16 +4,15 @@ import Foundation
 /// patients by `scripts/train-demo-model.sh`; not for clinical use), found without configuration so that
 /// `run --method unet` and the demo work in a checkout.
 ///
-/// Looked up in order: `DEEPSTROKE_MODEL`; `models/aspects-unet-synthetic` in the current folder or any
-/// folder above it; the same above the executable (a checkout's `.build/release/deepstroke`).
+/// Looked up in order: `configured` (`DEEPSTROKE_MODEL`, as the executable's entry read it);
+/// `models/aspects-unet-synthetic` in the current folder or any folder above it; the same above the
+/// executable (a checkout's `.build/release/deepstroke`).
 public enum BundledModel {
     public static let relativePath = "models/aspects-unet-synthetic"
 
-    public static var directory: URL? {
+    public static func directory(configured: URL? = nil) -> URL? {
         let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["DEEPSTROKE_MODEL"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
+        if let configured { return configured }
         var starts = [URL(fileURLWithPath: fm.currentDirectoryPath)]
         let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
         if exe.path.hasPrefix("/") { starts.append(exe.deletingLastPathComponent()) }

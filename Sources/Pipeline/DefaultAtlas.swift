@@ -9,15 +9,17 @@ public enum DefaultAtlas {
     /// Bump when the builder's rules change, so old cached atlases are not reused.
     public static let version = "v1"
 
-    public static var directory: URL { DataPaths.cacheDirectory.appendingPathComponent("atlas-\(version)") }
+    public static func directory(paths: DataPaths) -> URL {
+        paths.cacheDirectory.appendingPathComponent("atlas-\(version)")
+    }
 
-    public static func load(log: @escaping (String) -> Void) throws -> Atlas {
-        let dir = directory
+    public static func load(paths: DataPaths, log: @escaping (String) -> Void) throws -> Atlas {
+        let dir = directory(paths: paths)
         if FileManager.default.fileExists(atPath: dir.appendingPathComponent(Atlas.labelsName).path) {
             return try Atlas(directory: dir)
         }
         log("building the default ASPECTS atlas from the CT template into \(dir.path) (once)")
-        let template = try ExampleData.templateDirectory(log: log)
+        let template = try ExampleData.templateDirectory(paths: paths, log: log)
         let anatomy = try TemplateAnatomy(directory: template)
         let result = try AtlasBuilder().build(anatomy)
         try FileManager.default.createDirectory(at: dir.deletingLastPathComponent(), withIntermediateDirectories: true)

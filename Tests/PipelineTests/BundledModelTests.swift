@@ -10,7 +10,7 @@ import XCTest
 /// enough for the demo: its weights are a trained model, not a placeholder.
 final class BundledModelTests: XCTestCase {
     static let atlas: Result<Atlas, Error>? = {
-        guard let dir = DataPaths.templateDirectory else { return nil }
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { return nil }
         return Result {
             let anatomy = try TemplateAnatomy(directory: dir)
             let out = Fixtures.tempDir("bundled-atlas")
@@ -20,7 +20,7 @@ final class BundledModelTests: XCTestCase {
     }()
 
     func testBundledModelIsFound() throws {
-        let dir = try XCTUnwrap(BundledModel.directory, "models/aspects-unet-synthetic is part of the project")
+        let dir = try XCTUnwrap(BundledModel.directory(), "models/aspects-unet-synthetic is part of the project")
         XCTAssertNoThrow(try UNetScanSegmenter(directory: dir))
     }
 
@@ -28,7 +28,7 @@ final class BundledModelTests: XCTestCase {
         guard let a = Self.atlas else { throw XCTSkip("no CT template in the data folder (../shared/data/ct_template)") }
         let atlas = try a.get()
         let head = try XCTUnwrap(try atlas.templateWithSkull())
-        let segmenter = try UNetScanSegmenter(directory: try XCTUnwrap(BundledModel.directory))
+        let segmenter = try UNetScanSegmenter(directory: try XCTUnwrap(BundledModel.directory()))
         for (seed, spacing) in [(UInt64(1001), SIMD3<Double>(2, 2, 2)), (1002, SIMD3<Double>(1, 1, 5))] {
             var p = SyntheticPatient.Parameters()
             p.seed = seed

@@ -10,19 +10,19 @@ import XCTest
 /// region). Each method must leave the right hemisphere at 10 and flag the left posterior region (M3
 /// and/or M6) without any left deep region, or say why it cannot score.
 final class RealHeadTests: XCTestCase {
-    static let series: URL? = DataPaths.dataDirectory.map { $0.appendingPathComponent("dicom/ct_ge_tilt_varspacing") }
+    static let series: URL? = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory.map { $0.appendingPathComponent("dicom/ct_ge_tilt_varspacing") }
         .flatMap { FileManager.default.fileExists(atPath: $0.appendingPathComponent("01.dcm").path) ? $0 : nil }
 
     func run(_ method: EndToEndRun.Method) throws -> (EndToEndRun.Outcome, [String]) {
         guard let series = Self.series else { throw XCTSkip("missing data: dicom/ct_ge_tilt_varspacing not in the data folder (DEEPSTROKE_DATA)") }
-        guard DataPaths.templateDirectory != nil else { throw XCTSkip("missing data: no CT template in the data folder (ct_template)") }
+        guard DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory != nil else { throw XCTSkip("missing data: no CT template in the data folder (ct_template)") }
         let out = Fixtures.tempDir("ge-\(method.rawValue)")
         addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         var o = EndToEndRun.Options()
         o.method = method
         var lines: [String] = []
-        let model = try XCTUnwrap(BundledModel.directory)
-        let outcome = try EndToEndRun(options: o, atlasLabeler: { LabelTransferLabeler(atlas: try DefaultAtlas.load(log: { _ in })) },
+        let model = try XCTUnwrap(BundledModel.directory())
+        let outcome = try EndToEndRun(options: o, atlasLabeler: { LabelTransferLabeler(atlas: try DefaultAtlas.load(paths: DataPaths(environment: ProcessInfo.processInfo.environment), log: { _ in })) },
                                       segmenter: { try UNetScanSegmenter(directory: model) }, log: { lines.append($0) })
             .run(input: series, output: out)
         return (outcome, lines)
