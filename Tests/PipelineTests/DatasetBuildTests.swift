@@ -211,17 +211,16 @@ final class DatasetBuildTests: XCTestCase {
 }
 
 /// Interrupt hook: lets one scan finish, then stops after two files of the next one are written.
-final class StopInSecondScan: @unchecked Sendable {
-    private let lock = NSLock()
-    private var finished = 0
-    private var filesAfter = 0
+final class StopInSecondScan: Sendable {
+    private let counts = Locked((finished: 0, filesAfter: 0))
     func shouldStop(_ e: DatasetBuilder.Event) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        switch e {
-        case .scanFinished: finished += 1
-        case .fileWritten: if finished >= 1 { filesAfter += 1; return filesAfter == 2 }
-        case .scanStarted: break
+        counts.withLock { c in
+            switch e {
+            case .scanFinished: c.finished += 1
+            case .fileWritten: if c.finished >= 1 { c.filesAfter += 1; return c.filesAfter == 2 }
+            case .scanStarted: break
+            }
+            return false
         }
-        return false
     }
 }
