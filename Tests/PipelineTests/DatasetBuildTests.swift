@@ -56,17 +56,22 @@ final class DatasetBuildTests: XCTestCase {
     var patients: [Fixtures.Study] { Self.studies.filter { $0.truth != nil } }
 
     func build(_ out: URL, shard: ShardSpec? = nil, jobs: Int = 1,
-               interrupt: (@Sendable (DatasetBuilder.Event) -> Bool)? = nil) throws -> DatasetBuilder.Summary {
+               interrupt: (@Sendable (DatasetBuilder.Event) -> Bool)? = nil,
+               threadsSeen: ThreadCountRecorder? = nil) throws -> DatasetBuilder.Summary {
         var o = DatasetBuilder.Options()
         o.jobs = jobs
         o.shard = shard
         o.interrupt = interrupt
-        return try DatasetBuilder(source: source, output: out, labeler: Fixtures.labeler(Self.atlas), options: o).run()
+        let labeler: ScanLabeler = threadsSeen.map { ThreadCountRecordingLabeler(base: Fixtures.labeler(Self.atlas), seen: $0) }
+            ?? Fixtures.labeler(Self.atlas)
+        return try DatasetBuilder(source: source, output: out, labeler: labeler, options: o).run()
     }
 
     func testBuildWritesThreeFormsAndManifest() throws {
         let out = Self.root.appendingPathComponent("full")
-        let summary = try build(out, jobs: 2)
+        let threads = ThreadCountRecorder([])
+        let summary = try build(out, jobs: 2, threadsSeen: threads)
+        XCTAssertEqual(threads.current, [1], "with several jobs each scan runs on one thread")
         XCTAssertEqual(summary.studies, Self.studies.count)
         XCTAssertEqual(summary.succeeded, patients.count)
         XCTAssertEqual(summary.failed, 0)
@@ -161,7 +166,9 @@ final class DatasetBuildTests: XCTestCase {
 
     func testShardsMergedEqualOneUnshardedRun() throws {
         let whole = Self.root.appendingPathComponent("whole")
-        _ = try build(whole)
+        let threads = ThreadCountRecorder([])
+        _ = try build(whole, threadsSeen: threads)
+        XCTAssertEqual(threads.current, [2], "with one job a scan runs with the caller's thread count (invokeTest's two)")
         // Both shards write into one folder (as a SLURM array does), each with its own manifest.
         let shared = Self.root.appendingPathComponent("sharded")
         let s0 = try build(shared, shard: ShardSpec(index: 0, count: 2))
@@ -207,6 +214,21 @@ final class DatasetBuildTests: XCTestCase {
         for k in keys { XCTAssertEqual(specs.filter { $0.contains(k) }.count, 1) }
         let sizes = specs.map { s in keys.filter { s.contains($0) }.count }
         XCTAssertTrue(sizes.allSatisfy { $0 > 25 }, "\(sizes)")   // a fair split, not all in one shard
+    }
+}
+
+/// The thread counts the labeler saw, one entry per distinct count.
+typealias ThreadCountRecorder = Locked<Set<Int>>
+
+/// Records `Parallelism.current` where the builder calls the labeler (on its scan worker), then labels.
+struct ThreadCountRecordingLabeler: ScanLabeler {
+    let base: ScanLabeler
+    let seen: ThreadCountRecorder
+    var name: String { base.name }
+    func label(_ scan: Volume<Float>, overlay: Volume<UInt8>?, name: String) throws -> ScanLabels {
+        let n = Parallelism.current.threadCount
+        seen.withLock { _ = $0.insert(n) }
+        return try base.label(scan, overlay: overlay, name: name)
     }
 }
 
