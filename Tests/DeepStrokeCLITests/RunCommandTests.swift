@@ -31,14 +31,4 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(r.errorLines.count, 1, r.stderr)
         XCTAssertTrue(r.stderr.contains(missing), r.stderr)
     }
-
-    func testMissingAtlasFailsNamingIt() throws {
-        let dir = try temporaryFolder(self)
-        let ct = dir.appendingPathComponent("ct.nii.gz")
-        try NIfTIFileWriting.write(try TinyImages.ct(size: 16), to: ct)
-        let atlas = dir.appendingPathComponent("no-atlas").path
-        let r = try deepstroke(["run", ct.path, "-o", dir.appendingPathComponent("out").path, "--atlas", atlas])
-        XCTAssertEqual(r.status, ExitStatus.failure, r.stdout + r.stderr)
-        XCTAssertTrue(r.errorLines.last?.contains(atlas) == true, r.stderr)
-    }
 }
