@@ -50,7 +50,7 @@ let package = Package(
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
         // What both executables share: --threads, the entry that reads the environment, argument types.
-        module("CommandSupport", ["ImageCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        module("CommandSupport", ["ImageCore", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "DeepStrokeCLI",
                           dependencies: ["Pipeline", "CommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageCore
+import Pipeline
 
 /// The settings the executables take from environment variables, read once at their entry
 /// (`CommandEntry`) and handed on as values, so that no library looks at the environment.
@@ -9,13 +10,13 @@ public struct CommandEnvironment: Sendable, Equatable {
     public var threads: Int?
     /// `DEEPSTROKE_DATA`, `XDG_CACHE_HOME`/`HOME` and `PATH`: the data folder, the cache, where curl is.
     public var paths: DataPaths
-    /// `DEEPSTROKE_MODEL`: the U-Net used when `--model` is not given (else the bundled one is looked for).
-    public var model: URL?
+    /// The shipped atlas and U-Net: `DEEPSTROKE_ATLAS` / `DEEPSTROKE_MODEL`, else found from the executable.
+    public var resources: BundledResources
 
-    public init(threads: Int? = nil, paths: DataPaths, model: URL? = nil) {
+    public init(threads: Int? = nil, paths: DataPaths, resources: BundledResources) {
         self.threads = threads
         self.paths = paths
-        self.model = model
+        self.resources = resources
     }
 
     /// Reads the variables from `environment` (the process's, at the entry). A thread count that is not
@@ -23,7 +24,7 @@ public struct CommandEnvironment: Sendable, Equatable {
     public init(_ environment: [String: String]) {
         threads = environment["DEEPSTROKE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         paths = DataPaths(environment: environment)
-        model = environment["DEEPSTROKE_MODEL"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+        resources = BundledResources.current(environment: environment)
     }
 
     /// `--threads` if given, else `DEEPSTROKE_THREADS`, else all cores.

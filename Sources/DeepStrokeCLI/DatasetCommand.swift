@@ -50,7 +50,7 @@ struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
     func run(in environment: CommandEnvironment) throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(paths: environment.paths, log: log)
+        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(environment.resources)
         var o = DatasetBuilder.Options()
         o.jobs = jobs
         o.shard = try shard.map { try ShardSpec(parsing: $0) }

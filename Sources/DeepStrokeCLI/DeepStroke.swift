@@ -9,7 +9,7 @@ struct DeepStroke: ParsableCommand {
         abstract: "Non-contrast head CT to ASPECTS regions and score.",
         version: DeepStrokeVersion.string,
         subcommands: [
-            DemoCommand.self, RunCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
+            DemoCommand.self, RunCommand.self, DoctorCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
             StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
             NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self,
             RegisterCommand.self, ApplyCommand.self, LabelCommand.self,

@@ -22,10 +22,10 @@ struct RunCommand: ThreadedCommand, EnvironmentCommand {
     @Option(help: "Segmentation method.")
     var method: EndToEndRun.Method = .atlas
 
-    @Option(help: "Atlas folder (default: built from the CT template on first use, then cached).")
+    @Option(help: "Atlas folder (default: the bundled atlas in share/deepstroke/atlas, or DEEPSTROKE_ATLAS).")
     var atlas: String?
 
-    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json); default: the bundled model trained on synthetic data (DEEPSTROKE_MODEL or models/aspects-unet-synthetic).")
+    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json); default: the bundled model trained on synthetic data (share/deepstroke/models/aspects-unet-synthetic, or DEEPSTROKE_MODEL).")
     var model: String?
 
     @Option(help: "Registration preset of the atlas method.")
@@ -55,14 +55,15 @@ struct RunCommand: ThreadedCommand, EnvironmentCommand {
         o.secondaryCapture = secondaryCapture
         o.software = "DeepStroke \(DeepStrokeVersion.string)"
         let log: (String) -> Void = { print($0) }
+        let resources = environment.resources
         let labeler: () throws -> ScanLabeler = {
-            let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(paths: environment.paths, log: log)
+            let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(resources)
             return LabelTransferLabeler(atlas: a, preset: preset)
         }
         var segmenter: (() throws -> ScanSegmenter)? = nil
         if method != .atlas {
-            guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.directory(configured: environment.model) else {
-                throw ValidationError("--method \(method.rawValue) needs a U-Net: pass --model MODEL_DIR (the bundled \(BundledModel.relativePath) was not found; set DEEPSTROKE_MODEL)")
+            guard let folder = model.map({ URL(fileURLWithPath: $0) }) ?? BundledModel.directory(resources) else {
+                throw ValidationError("--method \(method.rawValue) needs a U-Net: pass --model MODEL_DIR (the bundled model was not found: \(resources.model.problem ?? "unknown"))")
             }
             if model == nil { print("U-Net model: \(folder.path) (bundled, trained on synthetic data)") }
             segmenter = { try UNetScanSegmenter(directory: folder) }

@@ -5,7 +5,7 @@ import Foundation
 import ImageCore
 import NIfTI
 
-/// The built-in example: a synthetic patient made from the public CT template (with skull), with an
+/// The built-in example: a synthetic patient made from the bundled atlas's CT template (with skull), with an
 /// early ischaemic change of known extent (hypodense by `depthHU` in `lesionCodes`, one hemisphere) and
 /// mild noise, written as a DICOMDIR study with 5 mm axial slices and decoy series (scout, bone
 /// kernel), as a hospital export would look. The lesion regions come from the atlas labels, which are
@@ -28,14 +28,14 @@ public struct DemoPatient {
         lesionCodes.compactMap { ASPECTSRegion(code: $0)?.description }.joined(separator: ", ")
     }
 
-    /// Makes the CT in HU on the template grid.
-    public func volume(templateDirectory: URL, atlas: Atlas) throws -> Volume<Float> {
-        let url = templateDirectory.appendingPathComponent(TemplateAnatomy.FileName.templateWithSkull)
-        // The public template stores the air around the head as 0 HU, which no scanner does.
-        var ct = SyntheticPatient.withAir(try NIfTIFile.readVolume(url, as: Float.self), airHU: -1000)
-        guard ct.geometry.isClose(to: atlas.labels.geometry, tolerance: 1e-3) else {
-            throw PipelineError.input(path: url.path, problem: "is not on the atlas grid; the demo needs the atlas built from this template")
+    /// Makes the CT in HU on the atlas grid, from the atlas's template with skull (the bundled atlas ships
+    /// it, so the demo needs nothing else).
+    public func volume(atlas: Atlas) throws -> Volume<Float> {
+        guard let withSkull = try atlas.templateWithSkull() else {
+            throw PipelineError.input(path: atlas.directory.path, problem: "has no \(Atlas.templateWithSkullName); the demo patient is made from it")
         }
+        // The public template stores the air around the head as 0 HU, which no scanner does.
+        var ct = SyntheticPatient.withAir(withSkull, airHU: -1000)
         var rng = SplitMix64(seed: seed)
         let lesion = Set(lesionCodes.map(UInt8.init))
         for n in ct.data.indices {
@@ -49,8 +49,8 @@ public struct DemoPatient {
 
     /// Writes the study under `folder` (`DICOMDIR` + series folders) and returns the DICOMDIR's URL.
     @discardableResult
-    public func writeStudy(templateDirectory: URL, atlas: Atlas, to folder: URL) throws -> URL {
-        let ct = try volume(templateDirectory: templateDirectory, atlas: atlas)
+    public func writeStudy(atlas: Atlas, to folder: URL) throws -> URL {
+        let ct = try volume(atlas: atlas)
         let fm = FileManager.default
         if fm.fileExists(atPath: folder.path) { try fm.removeItem(at: folder) }
         var base = CTSeriesSynthesizer.Options()

@@ -5,30 +5,21 @@ import ImageCore
 import Pipeline
 import XCTest
 
-/// The U-Net that ships with the project (models/aspects-unet-synthetic) is found without settings and
+/// The U-Net that ships with the project (share/deepstroke/models/aspects-unet-synthetic) is found without settings and
 /// segments synthetic patients it was not trained on (seeds outside the training script's 1-24) well
 /// enough for the demo: its weights are a trained model, not a placeholder.
 final class BundledModelTests: XCTestCase {
-    static let atlas: Result<Atlas, Error>? = {
-        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { return nil }
-        return Result {
-            let anatomy = try TemplateAnatomy(directory: dir)
-            let out = Fixtures.tempDir("bundled-atlas")
-            try AtlasWriter(generator: "BundledModelTests").write(try AtlasBuilder().build(anatomy), anatomy: anatomy, to: out)
-            return try Atlas(directory: out)
-        }
-    }()
+    static let resources = BundledResources.current(environment: ProcessInfo.processInfo.environment)
 
     func testBundledModelIsFound() throws {
-        let dir = try XCTUnwrap(BundledModel.directory(), "models/aspects-unet-synthetic is part of the project")
+        let dir = try XCTUnwrap(BundledModel.directory(Self.resources), "share/deepstroke/models/aspects-unet-synthetic is part of the project: \(Self.resources.model)")
         XCTAssertNoThrow(try UNetScanSegmenter(directory: dir))
     }
 
     func testBundledModelSegmentsUnseenSyntheticPatients() throws {
-        guard let a = Self.atlas else { throw XCTSkip("no CT template in the data folder (../shared/data/ct_template)") }
-        let atlas = try a.get()
+        let atlas = try DefaultAtlas.load(Self.resources)
         let head = try XCTUnwrap(try atlas.templateWithSkull())
-        let segmenter = try UNetScanSegmenter(directory: try XCTUnwrap(BundledModel.directory()))
+        let segmenter = try UNetScanSegmenter(directory: try XCTUnwrap(BundledModel.directory(Self.resources)))
         for (seed, spacing) in [(UInt64(1001), SIMD3<Double>(2, 2, 2)), (1002, SIMD3<Double>(1, 1, 5))] {
             var p = SyntheticPatient.Parameters()
             p.seed = seed

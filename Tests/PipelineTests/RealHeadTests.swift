@@ -15,14 +15,14 @@ final class RealHeadTests: XCTestCase {
 
     func run(_ method: EndToEndRun.Method) throws -> (EndToEndRun.Outcome, [String]) {
         guard let series = Self.series else { throw XCTSkip("missing data: dicom/ct_ge_tilt_varspacing not in the data folder (DEEPSTROKE_DATA)") }
-        guard DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory != nil else { throw XCTSkip("missing data: no CT template in the data folder (ct_template)") }
         let out = Fixtures.tempDir("ge-\(method.rawValue)")
         addTeardownBlock { try? FileManager.default.removeItem(at: out) }
         var o = EndToEndRun.Options()
         o.method = method
         var lines: [String] = []
-        let model = try XCTUnwrap(BundledModel.directory())
-        let outcome = try EndToEndRun(options: o, atlasLabeler: { LabelTransferLabeler(atlas: try DefaultAtlas.load(paths: DataPaths(environment: ProcessInfo.processInfo.environment), log: { _ in })) },
+        let resources = BundledResources.current(environment: ProcessInfo.processInfo.environment)
+        let model = try XCTUnwrap(BundledModel.directory(resources))
+        let outcome = try EndToEndRun(options: o, atlasLabeler: { LabelTransferLabeler(atlas: try DefaultAtlas.load(resources)) },
                                       segmenter: { try UNetScanSegmenter(directory: model) }, log: { lines.append($0) })
             .run(input: series, output: out)
         return (outcome, lines)

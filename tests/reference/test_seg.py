@@ -1,12 +1,12 @@
 """DICOM outputs of `deepstroke demo` / `deepstroke run` read by pydicom and highdicom.
 
-The demo writes a synthetic patient (the CT template with a known lesion) as a DICOMDIR study and runs
+The demo writes a synthetic patient (the bundled atlas's CT template with a known lesion) as a DICOMDIR study and runs
 the whole chain on it with `--secondary-capture`. Checked here, independently of the Swift reader:
 the SEG parses in pydicom and highdicom, has one segment per label value present in labels.nii.gz and
 one frame per (segment, slice) holding voxels, every frame sits exactly where the source image it cites
 sits, its pixels equal the label map (through the NIfTI affine, not our own conventions), it shares the
 source Frame of Reference and references every source instance; the Secondary Captures decode to the
-report PNGs. Needs the CT template (../shared/data or DEEPSTROKE_DATA); skipped without it.
+report PNGs. Needs nothing beyond the project (the atlas and model ship in share/deepstroke).
 """
 import json
 import os
@@ -24,15 +24,8 @@ highdicom = pytest.importorskip("highdicom")
 BIN = os.environ.get("DEEPSTROKE_BIN", ".build/release/deepstroke")
 
 
-def template_available() -> bool:
-    data = os.environ.get("DEEPSTROKE_DATA") or str(Path.cwd().parent / "shared" / "data")
-    return (Path(data) / "ct_template" / "template_with_skull_2mm.nii.gz").exists()
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    if not template_available():
-        pytest.skip("CT template not available")
     out = tmp_path_factory.mktemp("demo")
     r = subprocess.run([BIN, "demo", "-o", str(out), "--preset", "fast"], capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stdout + r.stderr
