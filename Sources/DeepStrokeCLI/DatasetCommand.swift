@@ -10,7 +10,7 @@ struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dataset",
         abstract: "Curate a training set from DICOM archives: convert, label, write the three forms and a SQLite manifest.",
-        subcommands: [DatasetBuildCommand.self, DatasetMergeCommand.self])
+        subcommands: [DatasetBuildCommand.self, DatasetMergeCommand.self, DatasetSynthCommand.self])
 }
 
 struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
