@@ -17,6 +17,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "deepstroke", targets: ["DeepStrokeCLI"]),
+        // Timing commands for bench/*.py and the NIfTI rewriter of tests/reference; not for users.
+        .executable(name: "deepstroke-bench", targets: ["DeepStrokeBench"]),
         .library(name: "DeepStroke", targets: ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration",
                                                "NeuralEngine", "Segmentation", "Atlas", "ASPECTS", "Rendering", "Pipeline"]),
     ],
@@ -47,8 +49,14 @@ let package = Package(
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
+        // What both executables share: --threads, the entry that reads the environment, argument types.
+        module("CommandSupport", ["ImageCore", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "DeepStrokeCLI",
-                          dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Pipeline", "CommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: settings),
+        .executableTarget(name: "DeepStrokeBench",
+                          dependencies: ["ImageCore", "NIfTI", "NeuralEngine", "Segmentation", "CommandSupport",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
 
         tests("ImageCoreTests", ["ImageCore"]),
@@ -61,6 +69,8 @@ let package = Package(
         tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering", "DICOM", "Registration", "Morphology"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
+        // Runs the built executables as a user would (and parses with @testable import of the CLI).
+        tests("DeepStrokeCLITests", ["DeepStrokeCLI", "DeepStrokeBench", "CommandSupport", "ImageCore", "NIfTI", "Pipeline", "Registration"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
     ]
 )

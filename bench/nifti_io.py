@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """NIfTI .nii.gz read and write: DeepStroke vs nibabel on the same 256^3 float32 file.
 
-Ours runs the hidden `deepstroke bench nifti` command, which times NIfTIFile.readVolume(as: Float) and
+Ours runs the `deepstroke-bench nifti` command, which times NIfTIFile.readVolume(as: Float) and
 NIfTIFile.write (gzip level 1) inside the process; nibabel times nib.load(f).get_fdata(dtype=float32) and
 nib.save (its default gzip level is also 1). Each side runs in its own process so peak memory (max RSS)
 is per side. nibabel is single-threaded, so ours is reported with 1 thread and with all threads.
@@ -22,7 +22,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("DEEPSTROKE_BIN", os.path.join(ROOT, ".build/release/deepstroke"))
+BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", os.path.join(ROOT, ".build/release/deepstroke-bench"))
 
 NIBABEL_SCRIPT = r"""
 import json, sys, time
@@ -94,7 +94,7 @@ def main():
     cores = os.cpu_count() or 1
     for threads in sorted({1, cores}):
         env = dict(os.environ, DEEPSTROKE_THREADS=str(threads))
-        res = run_measured([BIN, "bench", "nifti", "--input", path, "--output", os.path.join(work, "ours_out.nii.gz"),
+        res = run_measured([BENCH_BIN, "nifti", "--input", path, "--output", os.path.join(work, "ours_out.nii.gz"),
                             "--repeat", str(args.repeat), "--threads", str(threads)], env=env)
         rows.append((f"deepstroke {threads} thread{'s' if threads > 1 else ''}", res))
 

@@ -12,7 +12,7 @@ import argparse, json, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-BIN = os.environ.get("DEEPSTROKE_BIN", os.path.join(ROOT, ".build/release/deepstroke"))
+BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", os.path.join(ROOT, ".build/release/deepstroke-bench"))
 
 TORCH_CHILD = r'''
 import json, resource, sys, time, torch
@@ -60,7 +60,7 @@ def run_torch(mode, size, layout, repeats, threads):
 
 def run_ours(mode, size, repeats, threads):
     env = dict(os.environ, DEEPSTROKE_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
-    out = subprocess.run([BIN, "nn", "bench", "--mode", mode, "--size", str(size), "--repeats", str(repeats),
+    out = subprocess.run([BENCH_BIN, "unet", "--mode", mode, "--size", str(size), "--repeats", str(repeats),
                           "--threads", str(threads)], capture_output=True, text=True, env=env, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

@@ -26,7 +26,7 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-BIN = os.environ.get("DEEPSTROKE_BIN", str(ROOT / ".build/release/deepstroke"))
+BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", str(ROOT / ".build/release/deepstroke-bench"))
 
 
 def peak_rss_mb():
@@ -76,7 +76,7 @@ def scipy_worker(args):
 
 
 def ours(op, raw, size, threads, repeats, output, sigma):
-    cmd = [BIN, "bench", op, "--raw", raw, "--size", str(size), "--threads", str(threads),
+    cmd = [BENCH_BIN, op, "--raw", raw, "--size", str(size), "--threads", str(threads),
            "--repeats", str(repeats), "--output", output]
     if op == "smooth":
         cmd += ["--sigma", str(sigma)]

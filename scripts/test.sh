@@ -11,8 +11,12 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --python
 
 swift build -c release --product deepstroke
+swift build -c release --product deepstroke-bench
 export DEEPSTROKE_BIN="$PWD/.build/release/deepstroke"
-[ -x "$DEEPSTROKE_BIN" ] || { echo "scripts/test.sh: $DEEPSTROKE_BIN was not built" >&2; exit 1; }
+export DEEPSTROKE_BENCH_BIN="$PWD/.build/release/deepstroke-bench"
+for bin in "$DEEPSTROKE_BIN" "$DEEPSTROKE_BENCH_BIN"; do
+  [ -x "$bin" ] || { echo "scripts/test.sh: $bin was not built" >&2; exit 1; }
+done
 
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT

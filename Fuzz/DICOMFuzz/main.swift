@@ -4,18 +4,14 @@
 import DICOM
 import Foundation
 
-@_cdecl("LLVMFuzzerInitialize")
-public func initialize(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>>>) -> CInt {
-    DICOMLimits.maxInflatedBytes = 64 << 20
-    DICOMLimits.maxSamplesPerFrame = 1 << 22
-    return 0
-}
+/// Lower than the reader's defaults, so a runaway allocation is found before the fuzzer's memory limit.
+let fuzzLimits = DICOMLimits(maxInflatedBytes: 64 << 20, maxSamplesPerFrame: 1 << 22)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let store = ByteStore(copying: UnsafeBufferPointer(start: data, count: size))
-    _ = try? DICOMFile.parse(store, name: "fuzz", stopAtPixelData: true).dataSet.string(Tag.modality)
-    guard let file = try? DICOMFile.parse(store, name: "fuzz") else { return 0 }
+    _ = try? DICOMFile.parse(store, name: "fuzz", stopAtPixelData: true, limits: fuzzLimits).dataSet.string(Tag.modality)
+    guard let file = try? DICOMFile.parse(store, name: "fuzz", limits: fuzzLimits) else { return 0 }
     let info = ImageInfo(dataSet: file.dataSet, transferSyntax: file.transferSyntax, path: "fuzz")
     _ = info.sliceNormal
     _ = DICOMDump.render(file)

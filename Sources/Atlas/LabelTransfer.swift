@@ -105,7 +105,7 @@ public struct LabelTransfer {
         let t4 = Date()
         let report = LabelTransferReport(
             scan: name, scanGrid: .init(scan.geometry), atlas: atlas.directory.path, atlasGrid: .init(atlas.template.geometry),
-            preset: parameters.presetName, threads: Parallelism.threadCount, brainVolumeML: LabelTransferReport.round3(stripped.brainVolumeML),
+            preset: parameters.presetName, threads: Parallelism.current.threadCount, brainVolumeML: LabelTransferReport.round3(stripped.brainVolumeML),
             similarity: similarity, jacobian: jacobian, inverseConsistency: consistency, regions: regions, hemispheres: hemispheres,
             missingRegions: regions.filter { $0.nativeML == 0 }.map { "\($0.side) \($0.name)" },
             refinement: refinement?.report, registration: registration.report,

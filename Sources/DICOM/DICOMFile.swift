@@ -12,15 +12,18 @@ public struct DICOMFile: Sendable {
     /// True when parsing stopped at top-level Pixel Data (its fragments are not indexed).
     public let isPartial: Bool
     public let warnings: [String]
+    /// The size limits it was parsed under; its pixel data is decoded under the same ones.
+    public var limits: DICOMLimits = .standard
 
     /// Reads a file. With `stopAtPixelData` only the header is walked: Pixel Data's position and
     /// length are recorded (and checked against the file size) but its bytes are never touched.
-    public static func read(_ url: URL, stopAtPixelData: Bool = false) throws -> DICOMFile {
+    public static func read(_ url: URL, stopAtPixelData: Bool = false, limits: DICOMLimits = .standard) throws -> DICOMFile {
         let store = try ByteStore.map(url)
-        return try parse(store, name: url.path, stopAtPixelData: stopAtPixelData)
+        return try parse(store, name: url.path, stopAtPixelData: stopAtPixelData, limits: limits)
     }
 
-    public static func parse(_ store: ByteStore, name: String, stopAtPixelData: Bool = false) throws -> DICOMFile {
+    public static func parse(_ store: ByteStore, name: String, stopAtPixelData: Bool = false,
+                             limits: DICOMLimits = .standard) throws -> DICOMFile {
         var parser = DataSetParser(store: store, file: name, stopAtPixelData: stopAtPixelData)
         let n = store.count
         var metaStart: Int? = nil
@@ -59,14 +62,14 @@ public struct DICOMFile: Sendable {
         var dataStore = store
         var start = datasetStart
         if ts.deflated {
-            dataStore = try Inflate.raw(store.slice(datasetStart..<n), file: name)
+            dataStore = try Inflate.raw(store.slice(datasetStart..<n), file: name, maxOutputBytes: limits.maxInflatedBytes)
             start = 0
             parser = DataSetParser(store: dataStore, file: name, stopAtPixelData: stopAtPixelData)
         }
         let (ds, _) = try parser.parseDataSet(start: start, end: dataStore.count, explicit: ts.explicitVR,
                                               bigEndian: ts.bigEndian, depth: 0)
         return DICOMFile(name: name, meta: meta, dataSet: ds, transferSyntax: ts, hasPreamble: hasPreamble,
-                         isPartial: stopAtPixelData, warnings: warnings + parser.warnings)
+                         isPartial: stopAtPixelData, warnings: warnings + parser.warnings, limits: limits)
     }
 
     /// Tells Explicit from Implicit VR Little Endian by whether bytes 4-5 of the first element spell a VR.

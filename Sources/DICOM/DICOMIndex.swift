@@ -70,7 +70,7 @@ public struct DICOMIndex: Sendable {
     static func index(_ files: [URL], source: Source, warnings: [String], progress: (@Sendable (Int, Int) -> Void)?) -> DICOMIndex {
         var results = [Result<ImageInfo, Error>?](repeating: nil, count: files.count)
         let total = files.count
-        let counter = ProgressCounter()
+        let indexed = Locked(0)
         results.withUnsafeMutableBufferPointer { buf in
             let out = buf
             parallelFor(files.count) { n in
@@ -86,7 +86,7 @@ public struct DICOMIndex: Sendable {
                     out[n] = .failure(error)
                 }
                 if let progress, total >= 500 {
-                    let done = counter.increment()
+                    let done = indexed.withLock { $0 += 1; return $0 }
                     if done % 500 == 0 || done == total { progress(done, total) }
                 }
             }
@@ -101,16 +101,5 @@ public struct DICOMIndex: Sendable {
             }
         }
         return DICOMIndex(source: source, images: images, skipped: skipped, warnings: warnings)
-    }
-}
-
-/// A thread-safe counter for progress reports.
-final class ProgressCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int {
-        lock.lock(); defer { lock.unlock() }
-        value += 1
-        return value
     }
 }

@@ -2,9 +2,9 @@ import CZlib
 
 /// Raw-deflate decompression for the Deflated Explicit VR Little Endian transfer syntax.
 enum Inflate {
-    static func raw(_ input: UnsafeRawBufferPointer, file: String) throws -> ByteStore {
-        // A few hundred frames of 512x512x16 bit fit easily; a deflate bomb stops before memory runs out.
-        let maxOutputBytes = DICOMLimits.maxInflatedBytes
+    /// `maxOutputBytes` (`DICOMLimits.maxInflatedBytes`): a few hundred frames of 512x512x16 bit fit
+    /// easily in the default; a deflate bomb stops before memory runs out.
+    static func raw(_ input: UnsafeRawBufferPointer, file: String, maxOutputBytes: Int) throws -> ByteStore {
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw DICOMError.decodeFailed(file: file, problem: "zlib inflateInit failed")

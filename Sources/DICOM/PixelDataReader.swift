@@ -9,7 +9,7 @@ public struct PixelDataReader: Sendable {
     /// `file` must be fully parsed (not `stopAtPixelData`) for compressed syntaxes.
     public init(file: DICOMFile) throws {
         self.file = file
-        format = try PixelFormat(dataSet: file.dataSet, file: file.name)
+        format = try PixelFormat(dataSet: file.dataSet, file: file.name, limits: file.limits)
         guard let e = file.dataSet[Tag.pixelData] else { throw DICOMError.notAnImage(file: file.name, problem: "no Pixel Data") }
         element = e
         let ts = file.transferSyntax

@@ -33,7 +33,7 @@ public struct PixelFormat: Equatable, Sendable {
     }
 
     /// Reads and checks the Image Pixel attributes of a dataset.
-    public init(dataSet ds: DataSet, file: String) throws {
+    public init(dataSet ds: DataSet, file: String, limits: DICOMLimits = .standard) throws {
         func need(_ tag: DICOMTag, _ name: String) throws -> Int {
             guard let v = ds.int(tag) else { throw DICOMError.notAnImage(file: file, problem: "\(name) \(tag) is missing") }
             return v
@@ -50,10 +50,10 @@ public struct PixelFormat: Equatable, Sendable {
         photometric = ds.string(Tag.photometricInterpretation) ?? (samplesPerPixel == 1 ? "MONOCHROME2" : "RGB")
         frames = ds.int(Tag.numberOfFrames) ?? 1
         if frames == 0 { frames = 1 }
-        try validate(file: file)
+        try validate(file: file, limits: limits)
     }
 
-    public func validate(file: String) throws {
+    public func validate(file: String, limits: DICOMLimits = .standard) throws {
         func bad(_ s: String) -> DICOMError { .notAnImage(file: file, problem: s) }
         guard rows > 0, columns > 0 else { throw bad("image size \(columns)x\(rows) is empty") }
         guard rows <= 65535, columns <= 65535 else { throw bad("image size \(columns)x\(rows) is too large") }
@@ -64,7 +64,7 @@ public struct PixelFormat: Equatable, Sendable {
         guard highBit >= bitsStored - 1, highBit < bitsAllocated else { throw bad("High Bit \(highBit) is inconsistent with Bits Stored \(bitsStored)") }
         guard samplesPerPixel == 1 || samplesPerPixel == 3 else { throw bad("Samples per Pixel \(samplesPerPixel) (1 or 3 expected)") }
         guard frames >= 1, frames <= 100_000 else { throw bad("Number of Frames \(frames) is out of range") }
-        guard samplesPerFrame <= DICOMLimits.maxSamplesPerFrame else { throw bad("a frame of \(columns)x\(rows)x\(samplesPerPixel) samples is absurdly large") }
+        guard samplesPerFrame <= limits.maxSamplesPerFrame else { throw bad("a frame of \(columns)x\(rows)x\(samplesPerPixel) samples is absurdly large") }
         guard samplesPerFrame.multipliedReportingOverflow(by: frames).partialValue <= 1 << 32 else {
             throw bad("\(frames) frames of \(columns)x\(rows) is absurdly large")
         }

@@ -1,10 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 import Registration
 
-struct ApplyCommand: ParsableCommand {
+struct ApplyCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Resample an image through a transform chain onto a reference grid.",
@@ -29,8 +30,8 @@ struct ApplyCommand: ParsableCommand {
     @Flag(help: "With a PREFIX: apply the inverse chain (fixed space to moving space).")
     var inverse = false
 
-    @Option(help: "linear | nearest | label | cubic")
-    var interpolation: String = "linear"
+    @Option(help: "Interpolation.")
+    var interpolation: Interpolation = .linear
 
     @Option(help: "Value for output voxels outside the input.")
     var outside: Double = 0
@@ -38,16 +39,11 @@ struct ApplyCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output .nii or .nii.gz.")
     var output: String
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         guard !transform.isEmpty else { throw ValidationError("give --transform PREFIX (or transform files)") }
-        guard Interpolation(rawValue: interpolation) != nil else {
-            throw ValidationError("--interpolation must be linear, nearest, label or cubic, not '\(interpolation)'")
-        }
         if inverse && !isPrefix { throw ValidationError("--inverse needs a single --transform PREFIX; with files, list the inverse chain ([affine,1] inverse_warp)") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     /// One argument without a transform-file extension is a prefix.
@@ -58,14 +54,11 @@ struct ApplyCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let threads { Parallelism.threadCount = threads }
         let chain = isPrefix ? try TransformFiles.chain(prefix: transform[0], inverse: inverse)
                              : try TransformFiles.chain(specifications: transform)
-        let header = try NIfTIFile.readHeader(URL(fileURLWithPath: reference))
-        let size = SIMD3((1...3).map { $0 <= header.dim[0] ? header.dim[$0] : 1 })
-        let grid = try Geometry(size: size, affineRAS: header.bestAffine(file: reference).affine)
+        let grid = try NIfTIFile.readHeader(URL(fileURLWithPath: reference)).grid(file: reference)
         let image = try NIfTIFile.read(URL(fileURLWithPath: input))
-        let mode = Interpolation(rawValue: interpolation)!
+        let mode = interpolation
         let result = try chain.resample(image.volume(as: Float.self), onto: grid, interpolation: mode, outside: Float(outside))
         // nearest and label produce input values only, so the input's type holds them exactly
         let keepType = mode == .nearest || mode == .label

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 
-struct AtlasAggregateCommand: ParsableCommand {
+struct AtlasAggregateCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "aggregate",
         abstract: "Average many scans' outline overlays in atlas space (a mean overlay template).",
@@ -31,8 +32,7 @@ struct AtlasAggregateCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output mean overlay (.nii or .nii.gz, float32).")
     var output: String
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     /// The paths themselves, or the lines of a single .txt list.
     static func expand(_ items: [String]) throws -> [String] {
@@ -47,11 +47,9 @@ struct AtlasAggregateCommand: ParsableCommand {
 
     func validate() throws {
         guard sigma >= 0, sigma.isFinite else { throw ValidationError("--sigma must be >= 0") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         let overlayPaths = try Self.expand(overlays), transformPaths = try Self.expand(transforms)
         guard !overlayPaths.isEmpty else { throw ValidationError("no overlays given") }
         guard overlayPaths.count == transformPaths.count else {

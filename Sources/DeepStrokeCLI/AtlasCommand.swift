@@ -1,6 +1,7 @@
 import ArgumentParser
 import ASPECTS
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 
@@ -11,7 +12,7 @@ struct AtlasCommand: ParsableCommand {
         subcommands: [AtlasBuildCommand.self, AtlasCheckCommand.self, AtlasAggregateCommand.self, AtlasSynthCommand.self])
 }
 
-struct AtlasBuildCommand: ParsableCommand {
+struct AtlasBuildCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build the ASPECTS atlas (20 labels) in the CT template's space from its anatomical labels.",
@@ -26,12 +27,10 @@ struct AtlasBuildCommand: ParsableCommand {
     @Option(help: "Maximum depth (mm) of the white matter under an M region's cortex.")
     var whiteMatterDepth = 20.0
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
-        guard let dir = templateDir.map({ URL(fileURLWithPath: $0) }) ?? DataPaths.templateDirectory else {
+    func run(in environment: CommandEnvironment) throws {
+        guard let dir = templateDir.map({ URL(fileURLWithPath: $0) }) ?? environment.paths.templateDirectory else {
             throw ValidationError("no CT template folder found: pass --template-dir or run 'deepstroke fetch-template'")
         }
         let anatomy = try TemplateAnatomy(directory: dir)

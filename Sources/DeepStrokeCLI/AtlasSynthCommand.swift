@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
@@ -17,7 +18,7 @@ struct AtlasSynthCommand: ParsableCommand {
     var output: String
 
     @Option(help: "Native voxel spacing in mm: one value, or x,y,z (e.g. 1,1,5 for thick axial slices; default: the atlas spacing).")
-    var spacing: String?
+    var spacing: Spacing?
 
     @Option(help: "Random seed.")
     var seed: UInt64 = 1
@@ -34,13 +35,7 @@ struct AtlasSynthCommand: ParsableCommand {
             throw ValidationError("\(atlas) has no template_with_skull.nii.gz; a synthetic patient needs the template with its skull")
         }
         var p = SyntheticPatient.Parameters()
-        if let text = spacing {
-            let v = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard v.count == 1 || v.count == 3, let values = v as? [Double], values.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-                throw ValidationError("--spacing needs one positive number or three (x,y,z), got \(text)")
-            }
-            p.spacing = values.count == 1 ? SIMD3(repeating: values[0]) : SIMD3(values[0], values[1], values[2])
-        }
+        if let spacing { p.spacing = spacing.millimetres }
         p.seed = seed
         p.maximumDisplacementMM = displacement
         p.noiseSD = noise

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import Pipeline
@@ -12,7 +13,7 @@ struct DatasetCommand: ParsableCommand {
         subcommands: [DatasetBuildCommand.self, DatasetMergeCommand.self, DatasetSynthCommand.self])
 }
 
-struct DatasetBuildCommand: ParsableCommand {
+struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
         abstract: "Build (or resume) a dataset from every DICOMDIR archive and DICOM folder under SOURCE.",
@@ -32,10 +33,10 @@ struct DatasetBuildCommand: ParsableCommand {
     @Option(help: "Atlas folder (default: built from the CT template on first use).")
     var atlas: String?
 
-    @Option(help: "Registration preset: fast, default or aggressive.")
-    var preset: String = "default"
+    @Option(help: "Registration preset.")
+    var preset: RegistrationPreset = .default
 
-    @Option(help: "Scans processed at once.")
+    @Option(help: "Scans processed at once; with more than one, each scan runs on one thread (--threads then applies to one job only).")
     var jobs = 1
 
     @Option(help: "Process only shard I of N (I in 0..<N), e.g. 3/8.")
@@ -44,15 +45,12 @@ struct DatasetBuildCommand: ParsableCommand {
     @Flag(help: "Also redo scans that failed before.")
     var retryFailed = false
 
-    @Option(help: "Threads of a scan when --jobs is 1 (default: DEEPSTROKE_THREADS or all cores); with --jobs > 1 each scan runs on one thread.")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
+    func run(in environment: CommandEnvironment) throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
-        if let t = threads { Parallelism.threadCount = t }
         let log: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
-        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(BundledResources.current())
+        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(environment.resources)
         var o = DatasetBuilder.Options()
         o.jobs = jobs
         o.shard = try shard.map { try ShardSpec(parsing: $0) }
@@ -60,7 +58,7 @@ struct DatasetBuildCommand: ParsableCommand {
         o.showProgress = true
         o.log = log
         let builder = DatasetBuilder(source: URL(fileURLWithPath: source), output: URL(fileURLWithPath: output),
-                                     labeler: LabelTransferLabeler(atlas: a, preset: p), options: o)
+                                     labeler: LabelTransferLabeler(atlas: a, preset: preset), options: o)
         let s = try builder.run()
         print("\(s.studies) studies found, \(s.inShard) in this shard: \(s.succeeded) done now, \(s.alreadyDone) done before, "
             + "\(s.failed) failed, \(s.skipped) without a usable series; manifest \(s.manifest)")

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Atlas
+import CommandSupport
 import Foundation
 import NIfTI
 import Pipeline
 
 /// `deepstroke dataset synth`: generated training patients with domain randomisation (anatomy, scanner,
 /// lesions; `DomainRandomization`), in the layout `train --data` reads.
-struct DatasetSynthCommand: ParsableCommand {
+struct DatasetSynthCommand: EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Generate randomised training patients (atrophy, contrast, lesions, slice thickness, noise, tilt, cropping) with exact labels.",
@@ -27,9 +28,9 @@ struct DatasetSynthCommand: ParsableCommand {
     @Option(help: "Atlas folder (default: the bundled atlas).")
     var atlas: String?
 
-    func run() throws {
+    func run(in environment: CommandEnvironment) throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
-        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(BundledResources.current())
+        let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(environment.resources)
         let out = URL(fileURLWithPath: output)
         let fm = FileManager.default
         for sub in ["images", "labels", "draws"] {

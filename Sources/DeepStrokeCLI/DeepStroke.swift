@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 
 @main
@@ -11,9 +12,14 @@ struct DeepStroke: ParsableCommand {
             DemoCommand.self, RunCommand.self, DoctorCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
             StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
             NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self,
-            NIfTICommand.self, BenchCommand.self, RegisterCommand.self, ApplyCommand.self, LabelCommand.self,
+            RegisterCommand.self, ApplyCommand.self, LabelCommand.self,
         ]
     )
+
+    /// Reads the environment once and runs the parsed command inside its thread count (`CommandEntry`).
+    static func main() {
+        CommandEntry.main(DeepStroke.self)
+    }
 }
 
 enum DeepStrokeVersion {

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import Pipeline
 import Registration
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run DeepStroke end to end on a built-in synthetic patient (the bundled atlas's CT template with a known lesion).",
@@ -19,18 +20,15 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Folder for the demo study and its results.")
     var output: String = "deepstroke-demo"
 
-    @Option(help: "Registration preset: fast, default or aggressive.")
-    var preset: String = "default"
+    @Option(help: "Registration preset.")
+    var preset: RegistrationPreset = .default
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
-        guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
+    func run(in environment: CommandEnvironment) throws {
         let log: (String) -> Void = { print($0) }
         let out = URL(fileURLWithPath: output)
-        let resources = BundledResources.current()
+        let resources = environment.resources
         let atlasFolder = try DefaultAtlas.directory(resources)
         let atlas = try Atlas(directory: atlasFolder)
         log("atlas: \(atlasFolder.path) (\(resources.atlas.source))")
@@ -43,8 +41,8 @@ struct DemoCommand: ParsableCommand {
         guard BundledModel.directory(resources) != nil else {
             throw ValidationError("the bundled U-Net was not found: \(resources.model.problem ?? "unknown")")
         }
-        let outcome = try RunCommand.execute(input: dicomdir, output: out.appendingPathComponent("result"), method: .both,
-                                             atlas: atlasFolder.path, model: nil, preset: p, secondaryCapture: true)
+        let outcome = try RunCommand.execute(environment: environment, input: dicomdir, output: out.appendingPathComponent("result"), method: .both,
+                                             atlas: atlasFolder.path, model: nil, preset: preset, secondaryCapture: true)
         RunCommand.printOutcome(outcome)
         for r in outcome.methods {
             print("open \(r.folder.appendingPathComponent("report.html").path) in a browser (\(r.method))")

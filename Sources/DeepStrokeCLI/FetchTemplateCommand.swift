@@ -1,9 +1,10 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 
-struct FetchTemplateCommand: ParsableCommand {
+struct FetchTemplateCommand: EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch-template",
         abstract: "Download the public CT brain template (checksummed) into the cache folder.",
@@ -22,9 +23,9 @@ struct FetchTemplateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Alternative source: a base URL or local folder laid out like the repository.", visibility: .hidden))
     var sourceURL: String?
 
-    func run() throws {
-        var fetcher = TemplateFetcher()
-        if let d = dest { fetcher.destination = URL(fileURLWithPath: d) }
+    func run(in environment: CommandEnvironment) throws {
+        var fetcher = TemplateFetcher(destination: dest.map { URL(fileURLWithPath: $0) } ?? environment.paths.fetchedTemplateDirectory)
+        fetcher.programSearchPath = environment.paths.programSearchPath
         if let s = sourceURL {
             fetcher.source = s.contains("://") ? (URL(string: s) ?? URL(fileURLWithPath: s)) : URL(fileURLWithPath: s, isDirectory: true)
         }

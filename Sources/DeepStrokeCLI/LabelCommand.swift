@@ -1,11 +1,12 @@
 import ArgumentParser
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 import Registration
 
-struct LabelCommand: ParsableCommand {
+struct LabelCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "label",
         abstract: "ASPECTS labels for a head CT by atlas label transfer (strip, register, map the atlas labels back).",
@@ -31,31 +32,22 @@ struct LabelCommand: ParsableCommand {
     @Option(help: "Work folder for intermediate files, transforms and QA.")
     var work: String?
 
-    @Option(help: "Registration preset: \(RegistrationPreset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var preset: String = RegistrationPreset.default.rawValue
+    @Option(help: "Registration preset.")
+    var preset: RegistrationPreset = .default
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Flag(name: .shortAndLong, help: "Print progress to stderr.")
     var verbose = false
 
-    func validate() throws {
-        guard RegistrationPreset(rawValue: preset) != nil else {
-            throw ValidationError("unknown preset '\(preset)'; choose one of \(RegistrationPreset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
-    }
-
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         let start = Date()
         let url = URL(fileURLWithPath: input)
         let atlasFolder = try Atlas(directory: URL(fileURLWithPath: atlas))
         let scan = try NIfTIFile.readVolume(url, as: Float.self)
         let mask = try overlay.map { try NIfTIFile.readVolume(URL(fileURLWithPath: $0), as: UInt8.self) }
         let log: ((String) -> Void)? = verbose ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : nil
-        let transfer = LabelTransfer(parameters: .init(preset: RegistrationPreset(rawValue: preset)!), progress: log)
+        let transfer = LabelTransfer(parameters: .init(preset: preset), progress: log)
         let result = try transfer.run(scan: scan, atlas: atlasFolder, overlay: mask, name: url.lastPathComponent)
         try LabelTransferOutput.write(result, scan: scan, labelsURL: URL(fileURLWithPath: output),
                                       workDirectory: work.map { URL(fileURLWithPath: $0) }, atlas: atlasFolder,

@@ -1,10 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 import Registration
 
-struct RegisterCommand: ParsableCommand {
+struct RegisterCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "register",
         abstract: "Register a moving image to a fixed image: moments, rigid, affine, then SyN with local NCC.",
@@ -26,8 +27,8 @@ struct RegisterCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output prefix (may include a folder).")
     var output: String
 
-    @Option(help: "fast | default | aggressive")
-    var preset: String = "default"
+    @Option(help: "Registration preset.")
+    var preset: RegistrationPreset = .default
 
     @Option(help: ArgumentHelp("Parameters as JSON, replacing the preset's: the \"parameters\" object of a PREFIX_report.json, edited.",
                                valueName: "json-file"))
@@ -37,35 +38,22 @@ struct RegisterCommand: ParsableCommand {
     var fixedMask: String?
 
     @Option(help: "Metric of the rigid and affine stages: mattes (different intensities, skull) or ncc.")
-    var linearMetric: String?
+    var linearMetric: LinearMetric?
 
     @Flag(help: "Stop after the affine stage (no warp files).")
     var affineOnly = false
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
-    func validate() throws {
-        guard RegistrationPreset(rawValue: preset) != nil else {
-            throw ValidationError("--preset must be fast, default or aggressive, not '\(preset)'")
-        }
-        if let m = linearMetric, LinearMetric(rawValue: m) == nil {
-            throw ValidationError("--linear-metric must be mattes or ncc, not '\(m)'")
-        }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
-    }
-
     func run() throws {
-        if let threads { Parallelism.threadCount = threads }
         let fixedImage = try NIfTIFile.readVolume(URL(fileURLWithPath: fixed), as: Float.self)
         let movingImage = try NIfTIFile.readVolume(URL(fileURLWithPath: moving), as: Float.self)
         let mask = try fixedMask.map { try NIfTIFile.readVolume(URL(fileURLWithPath: $0), as: Float.self) }
-        let chosen = RegistrationPreset(rawValue: preset)!
-        var parameters = chosen.parameters
-        var label = chosen.rawValue
+        var parameters = preset.parameters
+        var label = preset.rawValue
         if let path = self.parameters {
             let url = URL(fileURLWithPath: path)
             do {
@@ -75,7 +63,7 @@ struct RegisterCommand: ParsableCommand {
             }
             label = url.lastPathComponent
         }
-        if let m = linearMetric { parameters.linear.metric = LinearMetric(rawValue: m)! }
+        if let linearMetric { parameters.linear.metric = linearMetric }
         if affineOnly { parameters.syn = nil }
         let progress: ((String) -> Void)? = quiet ? nil : { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))

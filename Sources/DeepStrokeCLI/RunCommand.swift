@@ -1,12 +1,13 @@
 import ArgumentParser
 import ASPECTS
 import Atlas
+import CommandSupport
 import Foundation
 import ImageCore
 import Pipeline
 import Registration
 
-struct RunCommand: ParsableCommand {
+struct RunCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "DICOMDIR, DICOM folder or NIfTI -> ASPECTS regions, score, report and DICOM SEG.",
@@ -18,8 +19,8 @@ struct RunCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder.")
     var output: String
 
-    @Option(help: "Segmentation method: atlas, unet or both.")
-    var method: String = "atlas"
+    @Option(help: "Segmentation method.")
+    var method: EndToEndRun.Method = .atlas
 
     @Option(help: "Atlas folder (default: the bundled atlas in share/deepstroke/atlas, or DEEPSTROKE_ATLAS).")
     var atlas: String?
@@ -27,21 +28,17 @@ struct RunCommand: ParsableCommand {
     @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json); default: the bundled model trained on synthetic data (share/deepstroke/models/aspects-unet-synthetic, or DEEPSTROKE_MODEL).")
     var model: String?
 
-    @Option(help: "Registration preset of the atlas method: fast, default or aggressive.")
-    var preset: String = "default"
+    @Option(help: "Registration preset of the atlas method.")
+    var preset: RegistrationPreset = .default
 
     @Flag(help: "Also write the report images as DICOM Secondary Capture.")
     var secondaryCapture = false
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
-    func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
-        guard let m = EndToEndRun.Method(rawValue: method) else { throw ValidationError("--method must be atlas, unet or both") }
-        guard let p = RegistrationPreset(rawValue: preset) else { throw ValidationError("--preset must be fast, default or aggressive") }
-        let outcome = try RunCommand.execute(input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: m,
-                                             atlas: atlas, model: model, preset: p, secondaryCapture: secondaryCapture)
+    func run(in environment: CommandEnvironment) throws {
+        let outcome = try RunCommand.execute(environment: environment, input: URL(fileURLWithPath: input), output: URL(fileURLWithPath: output), method: method,
+                                             atlas: atlas, model: model, preset: preset, secondaryCapture: secondaryCapture)
         RunCommand.printOutcome(outcome)
         if outcome.notAssessable { throw ExitCode(RunCommand.notAssessableExitCode) }
     }
@@ -51,14 +48,14 @@ struct RunCommand: ParsableCommand {
     static let notAssessableExitCode: Int32 = 3
 
     /// Shared with `demo`.
-    static func execute(input: URL, output: URL, method: EndToEndRun.Method, atlas: String?, model: String?,
+    static func execute(environment: CommandEnvironment, input: URL, output: URL, method: EndToEndRun.Method, atlas: String?, model: String?,
                         preset: RegistrationPreset, secondaryCapture: Bool) throws -> EndToEndRun.Outcome {
         var o = EndToEndRun.Options()
         o.method = method
         o.secondaryCapture = secondaryCapture
         o.software = "DeepStroke \(DeepStrokeVersion.string)"
         let log: (String) -> Void = { print($0) }
-        let resources = BundledResources.current()
+        let resources = environment.resources
         let labeler: () throws -> ScanLabeler = {
             let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(resources)
             return LabelTransferLabeler(atlas: a, preset: preset)

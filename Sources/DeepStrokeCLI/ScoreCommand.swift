@@ -1,9 +1,10 @@
 import ArgumentParser
 import ASPECTS
+import CommandSupport
 import Foundation
 import ImageCore
 
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score ASPECTS from a CT (HU) and its 20-label ASPECTS map; write aspects.json, regions.csv, PNGs and report.html.",
@@ -55,8 +56,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "With --calibrate: random seed.")
     var seed: UInt64 = 20_240_501
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         if calibrate { return }
@@ -67,7 +67,6 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         if calibrate {
             let e = JSONEncoder()
             e.keyEncodingStrategy = .convertToSnakeCase

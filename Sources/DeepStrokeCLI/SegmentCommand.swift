@@ -1,10 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 import Segmentation
 
-struct SegmentCommand: ParsableCommand {
+struct SegmentCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "segment", abstract: "Segment a CT with a U-Net model folder (labels on the CT's own grid).")
     @Argument(help: "CT in HU (.nii / .nii.gz).") var ct: String
@@ -12,10 +13,9 @@ struct SegmentCommand: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Label volume to write.") var output: String
     @Option(help: "Also write per-class probabilities (4-D NIfTI).") var probabilities: String?
     @Flag(help: "Average with a left-right mirrored pass.") var tta = false
-    @Option(help: "Threads.") var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         let start = Date()
         var dir = URL(fileURLWithPath: model)
         if !FileManager.default.fileExists(atPath: dir.appendingPathComponent(ModelFolder.configName).path),

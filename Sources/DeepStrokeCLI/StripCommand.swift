@@ -1,10 +1,11 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import Morphology
 import NIfTI
 
-struct StripCommand: ParsableCommand {
+struct StripCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "strip",
         abstract: "Skull-strip a head CT (Hounsfield units): write the brain and optionally its mask.",
@@ -34,11 +35,9 @@ struct StripCommand: ParsableCommand {
     @Flag(help: "Do not restrict the brain to the convex hull of the bone (the craniectomy safeguard).")
     var noBoneHull = false
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         var p = SkullStripper.Parameters()
         let parts = tissueWindow.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 2, parts[0] < parts[1] else {

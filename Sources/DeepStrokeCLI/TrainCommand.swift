@@ -1,9 +1,10 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import Segmentation
 
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train the 3D U-Net on (image, label) NIfTI pairs.",
@@ -27,11 +28,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Batch size.") var batchSize: Int?
     @Option(help: "Learning rate.") var lr: Float?
     @Option(help: "Random seed.") var seed: UInt64?
-    @Option(help: "Threads (default: all cores).") var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Start afresh even if RUN_DIR/last exists.") var restart = false
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         var opts = TrainingOptions()
         if let o = options {
             opts = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: URL(fileURLWithPath: o)))

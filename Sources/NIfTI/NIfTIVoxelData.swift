@@ -66,8 +66,7 @@ private struct RangeVisitor: NIfTIVoxelVisitor {
     func visit<S: VoxelType>(_ values: [S]) -> (min: Double, max: Double)? {
         // Min and max of the stored values, then scaled: scaling is monotonic (the order flips for a
         // negative slope), and this keeps the hot loop free of floating-point work for integers.
-        let lock = NSLockBox()
-        var lo: S? = nil, hi: S? = nil
+        let extremes = Locked<(lo: S?, hi: S?)>((nil, nil))
         values.withUnsafeBufferPointer { buf in
             parallelChunks(buf.count, minChunk: 1 << 16) { range in
                 var l: S? = nil, h: S? = nil
@@ -77,13 +76,13 @@ private struct RangeVisitor: NIfTIVoxelVisitor {
                     if l == nil || v < l! { l = v }
                     if h == nil || v > h! { h = v }
                 }
-                lock.sync {
-                    if let l, lo == nil || l < lo! { lo = l }
-                    if let h, hi == nil || h > hi! { hi = h }
+                extremes.withLock { r in
+                    if let l, r.lo == nil || l < r.lo! { r.lo = l }
+                    if let h, r.hi == nil || h > r.hi! { r.hi = h }
                 }
             }
         }
-        guard let lo, let hi else { return nil }
+        guard let lo = extremes.current.lo, let hi = extremes.current.hi else { return nil }
         guard let s = scaling else { return (lo.doubleValue, hi.doubleValue) }
         let a = lo.doubleValue * s.slope + s.intercept
         let b = hi.doubleValue * s.slope + s.intercept

@@ -22,9 +22,11 @@ public struct TemplateFetcher {
     public var force = false
     /// Progress lines ("fetching x", "ok x").
     public var log: (String) -> Void = { _ in }
+    /// Folders searched for curl (the caller's `PATH`, `DataPaths.programSearchPath`).
+    public var programSearchPath = DataPaths.standardProgramFolders
 
-    public init(source: URL = URL(string: CTTemplate.sourceBase)!,
-                destination: URL = DataPaths.cacheDirectory.appendingPathComponent("ct_template"),
+    /// `destination`: usually `DataPaths.fetchedTemplateDirectory`.
+    public init(source: URL = URL(string: CTTemplate.sourceBase)!, destination: URL,
                 files: [CTTemplate.File] = CTTemplate.files) {
         self.source = source
         self.destination = destination
@@ -34,7 +36,7 @@ public struct TemplateFetcher {
     /// Fetches every file; stops at the first failure (files already installed stay, all verified).
     @discardableResult
     public func fetch() throws -> [(file: CTTemplate.File, outcome: Outcome)] {
-        let curl = try TemplateFetcher.findCurl()
+        let curl = try TemplateFetcher.findCurl(in: programSearchPath)
         try? FileManager.default.createDirectory(at: destination, withIntermediateDirectories: true)
         var results: [(CTTemplate.File, Outcome)] = []
         for f in files {
@@ -66,10 +68,9 @@ public struct TemplateFetcher {
         return URL(string: base + f.sourcePath) ?? source.appendingPathComponent(f.sourcePath)
     }
 
-    static func findCurl() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for dir in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("curl")
+    static func findCurl(in folders: [URL]) throws -> URL {
+        for dir in folders {
+            let candidate = dir.appendingPathComponent("curl")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
         throw NIfTIError.download(file: "curl", problem: "curl is not installed or not on PATH (Debian: apt-get install curl)")

@@ -8,7 +8,7 @@ import Glibc
 /// The oneDNN CPU engine and stream shared by every primitive.
 ///
 /// oneDNN (Debian's build) runs its kernels on OpenMP threads; the thread count follows
-/// `Parallelism.threadCount` so `--threads` / `DEEPSTROKE_THREADS` limit the convolutions too.
+/// `Parallelism.current.threadCount` so `--threads` / `DEEPSTROKE_THREADS` limit the convolutions too.
 enum DNNL {
     static let engine: dnnl_engine_t = {
         var e: dnnl_engine_t?
@@ -108,7 +108,7 @@ final class Primitive {
     let primitive: dnnl_primitive_t
     let name: String
     /// OpenMP threads in force when the primitive was created (the most it may run with).
-    let threads = Swift.max(1, Parallelism.threadCount)
+    let threads = Swift.max(1, Parallelism.current.threadCount)
 
     /// Builds a primitive from an operation descriptor (`opDesc` points at a oneDNN *_desc_t).
     init(_ name: String, opDesc: UnsafeRawPointer, attr: dnnl_primitive_attr_t? = nil,

@@ -61,10 +61,10 @@ public struct BundledResources: Sendable, Equatable {
                             subpath: Self.modelSubpath, marker: "model.safetensors")
     }
 
-    /// The running process's resources: its environment and its executable (`/proc/self/exe`).
-    public static func current() -> BundledResources {
-        BundledResources(environment: ProcessInfo.processInfo.environment, executable: runningExecutable,
-                         sourceRoot: compiledCheckout)
+    /// The running process's resources: its executable (`/proc/self/exe`) and `environment`, the process
+    /// environment as the caller read it (the executables read it once, at their entry).
+    public static func current(environment: [String: String]) -> BundledResources {
+        BundledResources(environment: environment, executable: runningExecutable, sourceRoot: compiledCheckout)
     }
 
     /// The running binary, links resolved; `/proc/self/exe` is right even when the binary was found on

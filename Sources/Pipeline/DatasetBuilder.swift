@@ -17,6 +17,10 @@ public final class DatasetBuilder: @unchecked Sendable {
         public var jobs = 1
         public var shard: ShardSpec? = nil
         public var retryFailed = false
+        /// Threads of one scan. Nil: with one job the caller's `Parallelism.current`; with several jobs
+        /// one thread per scan, since scan-level parallelism already keeps the cores busy and nested
+        /// thread pools would only compete for them.
+        public var threadsPerScan: Parallelism? = nil
         /// Show the progress bar on stderr.
         public var showProgress = false
         /// Receives one line per notable event (warnings, failures).
@@ -49,8 +53,8 @@ public final class DatasetBuilder: @unchecked Sendable {
     public let labeler: ScanLabeler
     public let options: Options
 
-    private let stopLock = NSLock()
-    private var stopped = false
+    /// Set when the interrupt hook stops the run; every worker checks it between steps.
+    private let stopped = Locked(false)
 
     public init(source: URL, output: URL, labeler: ScanLabeler, options: Options = Options()) {
         self.source = source
@@ -93,15 +97,19 @@ public final class DatasetBuilder: @unchecked Sendable {
             }
         }
         let work = todo
-        // Several scans at once: each runs single-threaded. Scan-level parallelism keeps the cores busy
-        // without nested thread pools competing for them.
-        let savedThreads = Parallelism.threadCount
-        let parallelScans = options.jobs > 1 && work.count > 1
-        if parallelScans { Parallelism.threadCount = 1 }
-        defer { if parallelScans { Parallelism.threadCount = savedThreads } }
+        // Taken here, on the caller's thread: the workers below start without the caller's choice.
+        let perScan = options.threadsPerScan ?? (options.jobs > 1 && work.count > 1 ? .serial : .current)
         let bar = options.showProgress ? ProgressBar(total: todo.count, label: "dataset\(shard.map { " shard \($0)" } ?? "")") : nil
-        let next = Counter()
-        let results = ResultBox()
+        // Hands out the index of the next scan to the workers.
+        let next = Locked(0)
+        let take: @Sendable () -> Int? = {
+            next.withLock { i in
+                guard i < work.count else { return nil }
+                defer { i += 1 }
+                return i
+            }
+        }
+        let results = Locked((ok: 0, failed: 0))
         let group = DispatchGroup()
         // Workers are dispatch work items, not Foundation threads: libdispatch keeps a per-thread cache of
         // the continuations `concurrentPerform` allocates, and a short-lived thread that ran a parallel loop
@@ -111,11 +119,11 @@ public final class DatasetBuilder: @unchecked Sendable {
         let workers = DispatchQueue.global(qos: .userInitiated)
         for _ in 0..<max(1, min(options.jobs, todo.count)) {
             workers.async(group: group) { [self] in
-                while !self.isStopped, let n = next.take(below: work.count) {
+                while !self.isStopped, let n = take() {
                     let c = work[n]
                     do {
-                        try self.process(c, manifest: manifest)
-                        results.add(ok: true)
+                        try perScan.run { try self.process(c, manifest: manifest) }
+                        results.withLock { $0.ok += 1 }
                         bar?.advance(ok: true, note: c.key)
                     } catch PipelineError.interrupted {
                         self.stop()
@@ -123,7 +131,7 @@ public final class DatasetBuilder: @unchecked Sendable {
                         log("\(c.key): failed: \(error)")
                         self.discardOutputs(c.key)
                         try? manifest.update(c.key) { $0.status = .failed; $0.error = "\(error)" }
-                        results.add(ok: false)
+                        results.withLock { $0.failed += 1 }
                         bar?.advance(ok: false, note: c.key)
                     }
                 }
@@ -132,9 +140,10 @@ public final class DatasetBuilder: @unchecked Sendable {
         group.wait()
         bar?.finish()
         if isStopped { throw PipelineError.interrupted("dataset build stopped by its interrupt hook") }
-        summary.processed = results.ok + results.failed
-        summary.succeeded = results.ok
-        summary.failed = results.failed
+        let counts = results.current
+        summary.processed = counts.ok + counts.failed
+        summary.succeeded = counts.ok
+        summary.failed = counts.failed
         return summary
     }
 
@@ -243,30 +252,11 @@ public final class DatasetBuilder: @unchecked Sendable {
 
     // MARK: stopping
 
-    var isStopped: Bool { stopLock.lock(); defer { stopLock.unlock() }; return stopped }
-    func stop() { stopLock.lock(); stopped = true; stopLock.unlock() }
+    var isStopped: Bool { stopped.current }
+    func stop() { stopped.withLock { $0 = true } }
 
     func check(_ e: Event) throws {
         if isStopped { throw PipelineError.interrupted("stopped") }
         if let hook = options.interrupt, hook(e) { stop(); throw PipelineError.interrupted("\(e)") }
     }
-}
-
-/// Hands out indices to worker threads.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func take(below limit: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
-    }
-}
-
-final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var ok = 0
-    private(set) var failed = 0
-    func add(ok success: Bool) { lock.lock(); if success { ok += 1 } else { failed += 1 }; lock.unlock() }
 }

@@ -40,7 +40,7 @@ public struct FieldInversion {
             parallelChunks(n, minChunk: 1 << 15) { range in for q in range { v[q] = -uu[q] } }
         }
         var outcome = Outcome(iterations: 0, maximumResidual: .infinity, meanResidual: .infinity)
-        let chunks = Swift.max(1, Swift.min(s.nz, Parallelism.threadCount * 4))
+        let chunks = Swift.max(1, Swift.min(s.nz, Parallelism.current.threadCount * 4))
         var maxPart = [Float](repeating: 0, count: chunks)
         var sumPart = [Double](repeating: 0, count: chunks)
         for it in 1...Swift.max(1, maximumIterations) {

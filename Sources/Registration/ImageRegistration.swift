@@ -150,7 +150,7 @@ public struct ImageRegistration {
             RegistrationReport.ImageSummary(size: [v.size.x, v.size.y, v.size.z],
                                             spacing: [v.geometry.spacing.x, v.geometry.spacing.y, v.geometry.spacing.z])
         }
-        return RegistrationReport(preset: label, threads: Parallelism.threadCount, fixed: summary(fixed), moving: summary(moving),
+        return RegistrationReport(preset: label, threads: Parallelism.current.threadCount, fixed: summary(fixed), moving: summary(moving),
                                   workingSpacing: base, parameters: parameters,
                                   affine: .init(parameters: [], center: [], rotationDegrees: 0), levels: [], inversions: [],
                                   quality: .init(nccIdentity: 0, nccAffine: 0, nccFinal: 0, regionVoxels: 0, jacobian: nil,

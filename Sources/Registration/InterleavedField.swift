@@ -66,7 +66,7 @@ enum InterleavedField {
     }
 
     static func maximumNorm(_ u: UnsafePointer<Vector>, _ n: Int) -> Float {
-        let chunks = Swift.max(1, Swift.min(Parallelism.threadCount * 4, n / 32768))
+        let chunks = Swift.max(1, Swift.min(Parallelism.current.threadCount * 4, n / 32768))
         var partial = [Float](repeating: 0, count: chunks)
         partial.withUnsafeMutableBufferPointer { pb in
             let pp = pb.baseAddress!

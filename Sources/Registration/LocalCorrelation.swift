@@ -72,7 +72,7 @@ public final class LocalCorrelation {
         // 2. per-voxel correlation and the coefficient images of the gradient (box-summed along i at once)
         let wantF = gradF != nil, wantM = gradM != nil
         let channels = wantF ? 7 : 4
-        let chunkCount = Swift.min(lines, Swift.max(1, Parallelism.threadCount * 8))
+        let chunkCount = Swift.min(lines, Swift.max(1, Parallelism.current.threadCount * 8))
         var partial = [Double](repeating: 0, count: chunkCount)
         var counts = [Int](repeating: 0, count: chunkCount)
         partial.withUnsafeMutableBufferPointer { pb in

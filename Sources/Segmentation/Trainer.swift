@@ -118,7 +118,9 @@ public final class Trainer {
         }
         adam.restore(step: step, first: first, second: second)
         do {
-            state = try JSONDecoder().decode(RunState.self, from: Data(contentsOf: dir.appendingPathComponent("state.json")))
+            let dec = JSONDecoder()
+            dec.nonConformingFloatDecodingStrategy = Self.stateNonFiniteNumbers.decoding
+            state = try dec.decode(RunState.self, from: Data(contentsOf: dir.appendingPathComponent("state.json")))
         } catch {
             throw SegmentationError.training("\(dir.path)/state.json cannot be read: \(error)")
         }
@@ -141,12 +143,19 @@ public final class Trainer {
         try opt.write(to: fresh.appendingPathComponent("optimizer.safetensors"))
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = Self.stateNonFiniteNumbers.encoding
         try AtomicFile.write(try enc.encode(state), to: fresh.appendingPathComponent("state.json"))
         try? fm.removeItem(at: old)
         if fm.fileExists(atPath: lastDirectory.path) { try fm.moveItem(at: lastDirectory, to: old) }
         try fm.moveItem(at: fresh, to: lastDirectory)
         try? fm.removeItem(at: old)
     }
+
+    /// state.json holds the history, whose per-class validation Dice is NaN for a class absent from the
+    /// validation scans (a small or cropped set); JSON has no NaN, so it is written as "nan".
+    private static let stateNonFiniteNumbers = (
+        encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"),
+        decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"))
 
     private func saveBest() throws {
         let fm = FileManager.default

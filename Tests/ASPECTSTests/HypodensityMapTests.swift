@@ -217,6 +217,6 @@ final class HypodensityMapTests: XCTestCase {
         let start = Date()
         let map = try HypodensityMap(ct: p.ct, labels: p.labels)
         let seconds = Date().timeIntervalSince(start)
-        print("HypodensityMap on 512x512x150 (0.45x0.45x1 mm), \(Parallelism.threadCount) threads: \(String(format: "%.2f", seconds)) s; lesion \(p.truth.lesionVolumeML) ml, found \(map.hypodenseVolumeML(.right)) ml")
+        print("HypodensityMap on 512x512x150 (0.45x0.45x1 mm), \(Parallelism.current.threadCount) threads: \(String(format: "%.2f", seconds)) s; lesion \(p.truth.lesionVolumeML) ml, found \(map.hypodenseVolumeML(.right)) ml")
     }
 }

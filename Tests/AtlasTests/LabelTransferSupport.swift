@@ -9,7 +9,7 @@ import XCTest
 enum LabelTransferFixture {
     /// Built on first use into a temporary folder; nil when the data folder is absent.
     static let atlas: Result<Atlas, Error>? = {
-        guard let dir = DataPaths.templateDirectory else { return nil }
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { return nil }
         return Result {
             let anatomy = try TemplateAnatomy(directory: dir)
             let built = try AtlasBuilder().build(anatomy)

@@ -20,7 +20,7 @@ final class TemplateAtlasTests: XCTestCase {
 
     func built() throws -> Built {
         if let b = Self.cached { return b }
-        guard let dir = DataPaths.templateDirectory else { throw XCTSkip("CT template folder not available (set DEEPSTROKE_DATA)") }
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { throw XCTSkip("CT template folder not available (set DEEPSTROKE_DATA)") }
         let anatomy = try TemplateAnatomy(directory: dir)
         let result = try AtlasBuilder().build(anatomy)
         let g = result.labels.geometry

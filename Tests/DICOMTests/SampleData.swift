@@ -6,7 +6,7 @@ import XCTest
 /// Locates ../shared/data/dicom; tests that need it skip when it is absent.
 enum SampleData {
     static func dicom(_ rel: String = "") throws -> URL {
-        guard let d = DataPaths.dataDirectory?.appendingPathComponent("dicom"),
+        guard let d = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory?.appendingPathComponent("dicom"),
               FileManager.default.fileExists(atPath: d.path) else {
             throw XCTSkip("shared DICOM samples not present")
         }

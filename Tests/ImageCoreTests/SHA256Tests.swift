@@ -35,7 +35,7 @@ final class SHA256Tests: XCTestCase {
 
     func testMatchesSha256sumOnAFile() throws {
         let url: URL
-        if let t = DataPaths.templateDirectory?.appendingPathComponent("template_2mm.nii.gz"),
+        if let t = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory?.appendingPathComponent("template_2mm.nii.gz"),
            FileManager.default.fileExists(atPath: t.path) {
             url = t
         } else {

@@ -21,10 +21,7 @@ func randomFloatVolume(_ g: Geometry, seed: UInt64) -> Volume<Float> {
     return try! Volume(geometry: g, data: (0..<g.voxelCount).map { _ in Float(rng.uniform() * 2 - 1) })
 }
 
-/// Runs `body` with a fixed thread count, restoring the default afterwards.
+/// Runs `body` with a fixed thread count (only `body` sees it).
 func withThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
-    let saved = Parallelism.threadCount
-    Parallelism.threadCount = n
-    defer { Parallelism.threadCount = saved }
-    return try body()
+    try Parallelism(threadCount: n).run(body)
 }

@@ -66,12 +66,8 @@ final class DistanceTransformTests: XCTestCase {
         let g = Geometry(size: SIMD3(40, 37, 33), spacing: SIMD3(1, 0.8, 1.7))
         var m = BinaryMask.emptyMask(g)
         for n in 0..<m.data.count where rng.uniform() < 0.003 { m.data[n] = 1 }
-        let saved = Parallelism.threadCount
-        defer { Parallelism.threadCount = saved }
-        Parallelism.threadCount = 1
-        let one = DistanceTransform.squaredDistance(to: m)
-        Parallelism.threadCount = 4
-        let four = DistanceTransform.squaredDistance(to: m)
+        let one = Parallelism.serial.run { DistanceTransform.squaredDistance(to: m) }
+        let four = Parallelism(threadCount: 4).run { DistanceTransform.squaredDistance(to: m) }
         XCTAssertEqual(one.data, four.data)
     }
 }

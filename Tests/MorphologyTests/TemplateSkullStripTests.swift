@@ -8,7 +8,7 @@ import NIfTI
 /// template's own tissue segmentation (seg_2mm > 0: CSF, grey and white matter).
 final class TemplateSkullStripTests: XCTestCase {
     private func templateFile(_ name: String) throws -> URL {
-        guard let dir = DataPaths.templateDirectory else { throw XCTSkip("CT template folder not available (set DEEPSTROKE_DATA)") }
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { throw XCTSkip("CT template folder not available (set DEEPSTROKE_DATA)") }
         return dir.appendingPathComponent(name)
     }
 

@@ -63,7 +63,7 @@ final class TemplateFetcherTests: XCTestCase {
 
     /// The pinned checksums match the project's copies of the template, laid out as at the source.
     func testRealTemplateChecksums() throws {
-        guard let data = DataPaths.dataDirectory?.appendingPathComponent("ct_template"),
+        guard let data = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory?.appendingPathComponent("ct_template"),
               FileManager.default.fileExists(atPath: data.path) else { throw XCTSkip("no data folder") }
         let source = dir.appendingPathComponent("mirror", isDirectory: true)
         for f in CTTemplate.files {

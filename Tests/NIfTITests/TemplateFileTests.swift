@@ -7,7 +7,7 @@ import XCTest
 /// (tests/reference/test_nifti.py compares every file against nibabel itself).
 final class TemplateFileTests: XCTestCase {
     func testTemplate2mm() throws {
-        guard let dir = DataPaths.dataDirectory?.appendingPathComponent("ct_template"),
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory?.appendingPathComponent("ct_template"),
               FileManager.default.fileExists(atPath: dir.path) else { throw XCTSkip("no data folder") }
         let img = try NIfTIFile.read(dir.appendingPathComponent("template_2mm.nii.gz"))
         XCTAssertEqual(img.header.dim, [3, 128, 128, 128, 1, 1, 1, 1])

@@ -10,10 +10,10 @@ import XCTest
 /// for voxel, the same templates, the same sidecar apart from when and where it was made.
 final class BundledAtlasTests: XCTestCase {
     func testBundledAtlasEqualsAFreshBuild() throws {
-        guard let template = DataPaths.templateDirectory else {
+        guard let template = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else {
             throw XCTSkip("missing data: no CT template in the data folder (ct_template)")
         }
-        let shipped = try DefaultAtlas.directory(BundledResources.current())
+        let shipped = try DefaultAtlas.directory(BundledResources.current(environment: ProcessInfo.processInfo.environment))
         let anatomy = try TemplateAnatomy(directory: template)
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("fresh-atlas-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: out) }

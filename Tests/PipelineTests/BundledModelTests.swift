@@ -9,7 +9,7 @@ import XCTest
 /// segments synthetic patients it was not trained on (seeds outside the training script's 1-24) well
 /// enough for the demo: its weights are a trained model, not a placeholder.
 final class BundledModelTests: XCTestCase {
-    static let resources = BundledResources.current()
+    static let resources = BundledResources.current(environment: ProcessInfo.processInfo.environment)
 
     func testBundledModelIsFound() throws {
         let dir = try XCTUnwrap(BundledModel.directory(Self.resources), "share/deepstroke/models/aspects-unet-synthetic is part of the project: \(Self.resources.model)")

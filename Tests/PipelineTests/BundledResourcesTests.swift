@@ -100,7 +100,7 @@ final class BundledResourcesTests: XCTestCase {
 
     /// This test binary lives in the checkout's .build: it finds the shipped files.
     func testThisCheckoutShipsAtlasAndModel() throws {
-        let r = BundledResources.current()
+        let r = BundledResources.current(environment: ProcessInfo.processInfo.environment)
         XCTAssertNotNil(r.atlas.usable, "\(r.atlas)")
         XCTAssertNotNil(r.model.usable, "\(r.model)")
     }

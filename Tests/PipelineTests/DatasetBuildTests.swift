@@ -11,19 +11,14 @@ import XCTest
 final class DatasetBuildTests: XCTestCase {
     /// Two threads whatever the machine: a one-job build then runs parallel loops on the builder's
     /// worker, the configuration that corrupted the heap when workers were short-lived threads
-    /// (docs/pipeline.md, "Parallel and sharded"). The global count is put back after each test.
-    private var savedThreadCount: Int?
+    /// (docs/pipeline.md, "Parallel and sharded"). Scoped to each test, so nothing needs putting back.
+    override func invokeTest() {
+        Parallelism(threadCount: 2).run { super.invokeTest() }
+    }
 
     override func setUpWithError() throws {
         try super.setUpWithError()
-        savedThreadCount = Parallelism.threadCount
-        Parallelism.threadCount = 2
         try Self.makeSharedFixtures()
-    }
-
-    override func tearDownWithError() throws {
-        if let n = savedThreadCount { Parallelism.threadCount = n }
-        try super.tearDownWithError()
     }
 
     /// Shared by all tests (generation is the slow part): source studies and the atlas, made by the
@@ -61,17 +56,22 @@ final class DatasetBuildTests: XCTestCase {
     var patients: [Fixtures.Study] { Self.studies.filter { $0.truth != nil } }
 
     func build(_ out: URL, shard: ShardSpec? = nil, jobs: Int = 1,
-               interrupt: (@Sendable (DatasetBuilder.Event) -> Bool)? = nil) throws -> DatasetBuilder.Summary {
+               interrupt: (@Sendable (DatasetBuilder.Event) -> Bool)? = nil,
+               threadsSeen: ThreadCountRecorder? = nil) throws -> DatasetBuilder.Summary {
         var o = DatasetBuilder.Options()
         o.jobs = jobs
         o.shard = shard
         o.interrupt = interrupt
-        return try DatasetBuilder(source: source, output: out, labeler: Fixtures.labeler(Self.atlas), options: o).run()
+        let labeler: ScanLabeler = threadsSeen.map { ThreadCountRecordingLabeler(base: Fixtures.labeler(Self.atlas), seen: $0) }
+            ?? Fixtures.labeler(Self.atlas)
+        return try DatasetBuilder(source: source, output: out, labeler: labeler, options: o).run()
     }
 
     func testBuildWritesThreeFormsAndManifest() throws {
         let out = Self.root.appendingPathComponent("full")
-        let summary = try build(out, jobs: 2)
+        let threads = ThreadCountRecorder([])
+        let summary = try build(out, jobs: 2, threadsSeen: threads)
+        XCTAssertEqual(threads.current, [1], "with several jobs each scan runs on one thread")
         XCTAssertEqual(summary.studies, Self.studies.count)
         XCTAssertEqual(summary.succeeded, patients.count)
         XCTAssertEqual(summary.failed, 0)
@@ -166,7 +166,9 @@ final class DatasetBuildTests: XCTestCase {
 
     func testShardsMergedEqualOneUnshardedRun() throws {
         let whole = Self.root.appendingPathComponent("whole")
-        _ = try build(whole)
+        let threads = ThreadCountRecorder([])
+        _ = try build(whole, threadsSeen: threads)
+        XCTAssertEqual(threads.current, [2], "with one job a scan runs with the caller's thread count (invokeTest's two)")
         // Both shards write into one folder (as a SLURM array does), each with its own manifest.
         let shared = Self.root.appendingPathComponent("sharded")
         let s0 = try build(shared, shard: ShardSpec(index: 0, count: 2))
@@ -215,18 +217,32 @@ final class DatasetBuildTests: XCTestCase {
     }
 }
 
+/// The thread counts the labeler saw, one entry per distinct count.
+typealias ThreadCountRecorder = Locked<Set<Int>>
+
+/// Records `Parallelism.current` where the builder calls the labeler (on its scan worker), then labels.
+struct ThreadCountRecordingLabeler: ScanLabeler {
+    let base: ScanLabeler
+    let seen: ThreadCountRecorder
+    var name: String { base.name }
+    func label(_ scan: Volume<Float>, overlay: Volume<UInt8>?, name: String) throws -> ScanLabels {
+        let n = Parallelism.current.threadCount
+        seen.withLock { _ = $0.insert(n) }
+        return try base.label(scan, overlay: overlay, name: name)
+    }
+}
+
 /// Interrupt hook: lets one scan finish, then stops after two files of the next one are written.
-final class StopInSecondScan: @unchecked Sendable {
-    private let lock = NSLock()
-    private var finished = 0
-    private var filesAfter = 0
+final class StopInSecondScan: Sendable {
+    private let counts = Locked((finished: 0, filesAfter: 0))
     func shouldStop(_ e: DatasetBuilder.Event) -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        switch e {
-        case .scanFinished: finished += 1
-        case .fileWritten: if finished >= 1 { filesAfter += 1; return filesAfter == 2 }
-        case .scanStarted: break
+        counts.withLock { c in
+            switch e {
+            case .scanFinished: c.finished += 1
+            case .fileWritten: if c.finished >= 1 { c.filesAfter += 1; return c.filesAfter == 2 }
+            case .scanStarted: break
+            }
+            return false
         }
-        return false
     }
 }

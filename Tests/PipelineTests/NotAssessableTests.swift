@@ -80,7 +80,7 @@ final class NotAssessableTests: XCTestCase {
 
     /// The Philips head phantom (dcm_qa_ct): plastic and water inside a bone-like shell, no brain.
     func testHeadPhantom() throws {
-        guard let data = DataPaths.dataDirectory,
+        guard let data = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory,
               FileManager.default.fileExists(atPath: data.appendingPathComponent("dicom/ct_philips_head_dicomdir/DICOMDIR").path) else {
             throw XCTSkip("missing data: shared DICOM samples not present (DEEPSTROKE_DATA)")
         }

@@ -94,7 +94,7 @@ final class QualityGatesTests: XCTestCase {
     /// The typical volumes the U-Net path is gated with are the default atlas's, so they cannot drift
     /// from the atlas builder's rules.
     func testExpectedVolumesAreTheDefaultAtlasVolumes() throws {
-        guard let dir = DataPaths.templateDirectory else { throw XCTSkip("missing data: no CT template in the data folder (ct_template)") }
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { throw XCTSkip("missing data: no CT template in the data folder (ct_template)") }
         let anatomy = try TemplateAnatomy(directory: dir)
         let out = Fixtures.tempDir("expected-atlas")
         defer { try? FileManager.default.removeItem(at: out) }

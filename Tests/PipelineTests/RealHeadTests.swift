@@ -10,7 +10,7 @@ import XCTest
 /// region). Each method must leave the right hemisphere at 10 and flag the left posterior region (M3
 /// and/or M6) without any left deep region, or say why it cannot score.
 final class RealHeadTests: XCTestCase {
-    static let series: URL? = DataPaths.dataDirectory.map { $0.appendingPathComponent("dicom/ct_ge_tilt_varspacing") }
+    static let series: URL? = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory.map { $0.appendingPathComponent("dicom/ct_ge_tilt_varspacing") }
         .flatMap { FileManager.default.fileExists(atPath: $0.appendingPathComponent("01.dcm").path) ? $0 : nil }
 
     func run(_ method: EndToEndRun.Method) throws -> (EndToEndRun.Outcome, [String]) {
@@ -20,7 +20,7 @@ final class RealHeadTests: XCTestCase {
         var o = EndToEndRun.Options()
         o.method = method
         var lines: [String] = []
-        let resources = BundledResources.current()
+        let resources = BundledResources.current(environment: ProcessInfo.processInfo.environment)
         let model = try XCTUnwrap(BundledModel.directory(resources))
         let outcome = try EndToEndRun(options: o, atlasLabeler: { LabelTransferLabeler(atlas: try DefaultAtlas.load(resources)) },
                                       segmenter: { try UNetScanSegmenter(directory: model) }, log: { lines.append($0) })

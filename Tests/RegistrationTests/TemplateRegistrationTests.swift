@@ -9,7 +9,7 @@ import XCTest
 /// label transfer of the template's structures.
 final class TemplateRegistrationTests: XCTestCase {
     func load() throws -> (template: Volume<Float>, structures: Volume<Float>) {
-        guard let dir = DataPaths.templateDirectory else { throw XCTSkip("CT template data folder not found") }
+        guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).templateDirectory else { throw XCTSkip("CT template data folder not found") }
         let t = try NIfTIFile.readVolume(dir.appendingPathComponent("template_2mm.nii.gz"), as: Float.self)
         let s = try NIfTIFile.readVolume(dir.appendingPathComponent("structures_2mm.nii.gz"), as: Float.self)
         return (t, s)

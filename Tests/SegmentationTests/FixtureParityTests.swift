@@ -18,7 +18,7 @@ final class FixtureParityTests: XCTestCase {
                                    squeezeExcite: true, norm: .batch)
 
     func loadFixture() throws -> Fixture {
-        guard let data = DataPaths.dataDirectory?.appendingPathComponent("nn_fixture"),
+        guard let data = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory?.appendingPathComponent("nn_fixture"),
               FileManager.default.fileExists(atPath: data.appendingPathComponent("model.safetensors").path) else {
             throw XCTSkip("nn_fixture data folder not present")
         }

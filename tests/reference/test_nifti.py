@@ -2,7 +2,7 @@
 
 nibabel writes fixtures (every datatype, NIfTI-1/2, .nii/.nii.gz, big-endian, sform, qform-only, no
 transform, scaled, 4-D, 5-D vector) and `deepstroke info --json` must report the same shape, dtype,
-affine (bit for bit) and scaled value range. In the other direction `deepstroke nifti convert` rewrites
+affine (bit for bit) and scaled value range. In the other direction `deepstroke-bench nifti-convert` rewrites
 each fixture with DeepStroke's writer and nibabel must load identical data and affine. The project's CT
 template copies are checked the same way.
 """
@@ -16,17 +16,24 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("DEEPSTROKE_BIN", os.path.join(ROOT, ".build/release/deepstroke"))
+# The NIfTI rewriter is a test tool, built as the separate `deepstroke-bench` executable.
+BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", os.path.join(ROOT, ".build/release/deepstroke-bench"))
 DATA = os.environ.get("DEEPSTROKE_DATA", os.path.join(ROOT, "..", "shared", "data"))
 TEMPLATE = os.path.join(DATA, "ct_template")
 
 DTYPES = ["uint8", "int8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "float32", "float64"]
 
 
-def run(*args, check=True):
-    p = subprocess.run([BIN, *args], capture_output=True, text=True)
+def run(*args, check=True, binary=BIN):
+    p = subprocess.run([binary, *args], capture_output=True, text=True)
     if check and p.returncode != 0:
-        raise AssertionError(f"deepstroke {' '.join(args)} failed ({p.returncode}): {p.stderr}")
+        raise AssertionError(f"{os.path.basename(binary)} {' '.join(args)} failed ({p.returncode}): {p.stderr}")
     return p
+
+
+def convert(*args):
+    """`deepstroke-bench nifti-convert ARGS`: rewrite a file with DeepStroke's writer."""
+    return run("nifti-convert", *args, binary=BENCH_BIN)
 
 
 def info(path):
@@ -110,7 +117,7 @@ def test_every_dtype_both_ways(tmp_path, rng, dtype, klass, ext):
     # Our writer, read by nibabel: same type, values, affine; as NIfTI-2 too.
     for extra in ([], ["--nifti2"]):
         out = tmp_path / f"out{len(extra)}{ext}"
-        run("nifti", "convert", str(src), str(out), *extra)
+        convert(str(src), str(out), *extra)
         back = nib.load(out)
         assert_same_image(loaded, back)
         assert isinstance(back, nib.Nifti2Image) == (bool(extra) or klass is nib.Nifti2Image)
@@ -128,7 +135,7 @@ def test_big_endian(tmp_path, rng, dtype):
     ours = assert_info_matches(src, loaded)
     assert ours["endianness"] == "big"
     out = tmp_path / "le.nii"
-    run("nifti", "convert", str(src), str(out))
+    convert(str(src), str(out))
     assert_same_image(loaded, nib.load(out))
 
 
@@ -148,7 +155,7 @@ def test_qform_only(tmp_path, rng, version):
         ours = assert_info_matches(src, loaded)
         assert ours["affine_source"] == "qform"
         out = tmp_path / f"q{k}_out.nii.gz"
-        run("nifti", "convert", str(src), str(out))
+        convert(str(src), str(out))
         assert_same_image(loaded, nib.load(out))
 
 
@@ -189,14 +196,14 @@ def test_scaled(tmp_path, rng, stored):
     assert (ours["scl_slope"], ours["scl_inter"]) == (slope, inter)
     # Kept stored integers and scaling through our writer.
     out = tmp_path / "scaled_out.nii.gz"
-    run("nifti", "convert", str(src), str(out))
+    convert(str(src), str(out))
     back = nib.load(out)
     assert_same_image(loaded, back)
     assert (float(back.dataobj.slope), float(back.dataobj.inter)) == (slope, inter)
     assert np.array_equal(back.get_fdata(), loaded.get_fdata())
     # Converted to float32 by us: nibabel's scaled values, rounded once to float32.
     out32 = tmp_path / "scaled_f32.nii"
-    run("nifti", "convert", str(src), str(out32), "--datatype", "float32")
+    convert(str(src), str(out32), "--datatype", "float32")
     f32 = nib.load(out32)
     assert f32.header.get_data_dtype() == np.float32
     assert np.array_equal(np.asanyarray(f32.dataobj), loaded.get_fdata().astype(np.float32))
@@ -212,7 +219,7 @@ def test_vector_field_5d(tmp_path, rng):
     ours = assert_info_matches(src, nib.load(src))
     assert ours["components"] == 3 and ours["intent_code"] == 1007
     out = tmp_path / "warp_out.nii.gz"
-    run("nifti", "convert", str(src), str(out))
+    convert(str(src), str(out))
     back = nib.load(out)
     assert back.shape == (6, 5, 4, 1, 3)
     assert back.header.get_intent()[0] == "vector"
@@ -226,7 +233,7 @@ def test_4d_series(tmp_path, rng):
     ours = assert_info_matches(src, nib.load(src))
     assert ours["components"] == 6
     out = tmp_path / "series_out.nii"
-    run("nifti", "convert", str(src), str(out))
+    convert(str(src), str(out))
     assert_same_image(nib.load(src), nib.load(out))
 
 
@@ -254,7 +261,7 @@ def test_ct_template(tmp_path, name):
     loaded = nib.load(src)
     assert_info_matches(src, loaded)
     out = tmp_path / name.replace(".nii.gz", ".nii")
-    run("nifti", "convert", src, str(out))
+    convert(src, str(out))
     assert_same_image(loaded, nib.load(out))
 
 

@@ -1,7 +1,7 @@
 """DeepStroke's resampling and smoothing against scipy.ndimage on the same index maps.
 
 Runs the built CLI (DEEPSTROKE_BIN, default .build/release/deepstroke): `deepstroke resample` on NIfTI
-files written by nibabel, and the hidden `deepstroke bench smooth` on raw float32 files. Index maps are
+files written by nibabel, and `deepstroke-bench smooth` (DEEPSTROKE_BENCH_BIN) on raw float32 files. Index maps are
 computed from the affines exactly as stored in the files (nibabel's `img.affine`), so both sides
 interpolate at the same continuous indices.
 
@@ -22,10 +22,12 @@ from scipy import ndimage
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("DEEPSTROKE_BIN", str(ROOT / ".build/release/deepstroke"))
+# The timing commands are the separate `deepstroke-bench` executable.
+BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", str(ROOT / ".build/release/deepstroke-bench"))
 
 
-def run(*args):
-    p = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True)
+def run(*args, binary=BIN):
+    p = subprocess.run([binary, *map(str, args)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -217,8 +219,8 @@ def test_gaussian_smoothing_matches_scipy(tmp_path):
     spacing = (0.8, 1.5, 2.5)  # i, j, k in mm
     for sigma_mm in (2.0, 0.7):
         out = tmp_path / "out.raw"
-        run("bench", "smooth", "--raw", raw, "--size", "40,33,21", "--spacing", ",".join(map(str, spacing)),
-            "--sigma", sigma_mm, "--repeats", 1, "--output", out)
+        run("smooth", "--raw", raw, "--size", "40,33,21", "--spacing", ",".join(map(str, spacing)),
+            "--sigma", sigma_mm, "--repeats", 1, "--output", out, binary=BENCH_BIN)
         ours = np.fromfile(out, dtype=np.float32).reshape(shape_kji)
         sigma_kji = [sigma_mm / spacing[2], sigma_mm / spacing[1], sigma_mm / spacing[0]]
         expected = ndimage.gaussian_filter(data.astype(np.float64), sigma_kji, mode="nearest", truncate=4.0)

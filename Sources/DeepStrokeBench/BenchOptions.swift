@@ -1,49 +1,35 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 
-/// Input and timing options shared by the `bench` subcommands.
+/// Input and timing options shared by the volume timing commands (resample, smooth).
 struct BenchOptions: ParsableArguments {
     @Option(help: "Raw little-endian float32 volume (i fastest) to load; default: a synthetic volume.")
     var raw: String?
-    @Option(help: "Grid size: n for n x n x n, or nx,ny,nz.")
-    var size: String = "256"
+    @Option(help: "Grid size: n for n x n x n, or nx,ny,nz (1...1024 each).")
+    var size = GridSize(voxels: SIMD3(repeating: 256))
     @Option(help: "Voxel spacing in mm: one value or sx,sy,sz.")
-    var spacing: String = "1"
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    var spacing = Spacing(millimetres: SIMD3(repeating: 1))
+    @OptionGroup var threadOptions: ThreadOptions
     @Option(help: "Timed repetitions; the best is reported.")
     var repeats: Int = 3
     @Option(help: "Write the result of the last run as raw float32 here.")
     var output: String?
 
-    /// Parses "a" or "a,b,c" into three values.
-    static func triple<T: LosslessStringConvertible>(_ text: String, _ name: String) throws -> SIMD3<T> where T: SIMDScalar {
-        let parts = text.split(separator: ",").map { T(String($0).trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 1 || parts.count == 3, parts.allSatisfy({ $0 != nil }) else {
-            throw ValidationError("--\(name) needs one or three numbers, got '\(text)'")
-        }
-        return parts.count == 1 ? SIMD3(repeating: parts[0]!) : SIMD3(parts[0]!, parts[1]!, parts[2]!)
-    }
-
-    var gridSize: SIMD3<Int> { (try? Self.triple(size, "size")) ?? SIMD3(repeating: 0) }
+    var gridSize: SIMD3<Int> { size.voxels }
 
     func validate() throws {
-        let n: SIMD3<Int> = try Self.triple(size, "size")
-        guard n.min() >= 1, n.max() <= 1024 else { throw ValidationError("--size must be within 1...1024 per axis") }
-        let s: SIMD3<Double> = try Self.triple(spacing, "spacing")
-        guard s.min() > 0, s.max().isFinite else { throw ValidationError("--spacing must be positive") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be >= 1") }
     }
 
     /// Loads or synthesises the input volume (1 mm isotropic, identity direction).
     func volume() throws -> Volume<Float> {
-        let g = Geometry(size: gridSize, spacing: try Self.triple(spacing, "spacing"))
+        let g = Geometry(size: gridSize, spacing: spacing.millimetres)
         if let raw {
             let data = try Data(contentsOf: URL(fileURLWithPath: raw))
             guard data.count == g.voxelCount * 4 else {
-                throw ValidationError("\(raw) holds \(data.count) bytes, a \(size) float32 volume needs \(g.voxelCount * 4)")
+                throw ValidationError("\(raw) holds \(data.count) bytes, a \(size.defaultValueDescription) float32 volume needs \(g.voxelCount * 4)")
             }
             var values = [Float](repeating: 0, count: g.voxelCount)
             _ = values.withUnsafeMutableBytes { data.copyBytes(to: $0) }
@@ -85,7 +71,6 @@ struct BenchOptions: ParsableArguments {
 
     /// Times `op` `repeats` times; returns wall and CPU durations and the last result.
     func time(_ op: () throws -> Volume<Float>) rethrows -> Timing {
-        if let threads { Parallelism.threadCount = threads }
         var times = [Double](), cpu = [Double]()
         var last: Volume<Float>? = nil
         for _ in 0..<repeats {
@@ -106,7 +91,7 @@ struct BenchOptions: ParsableArguments {
             try AtomicFile.write(bytes, to: URL(fileURLWithPath: output))
         }
         var json: [String: Any] = [
-            "op": op, "size": [gridSize.x, gridSize.y, gridSize.z], "threads": Parallelism.threadCount,
+            "op": op, "size": [gridSize.x, gridSize.y, gridSize.z], "threads": Parallelism.current.threadCount,
             "seconds": timing.seconds.min()!, "all_seconds": timing.seconds, "cpu_seconds": timing.cpuSeconds,
             "peak_rss_mb": Self.peakResidentMB(),
         ]

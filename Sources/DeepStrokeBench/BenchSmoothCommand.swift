@@ -1,11 +1,13 @@
 import ArgumentParser
+import CommandSupport
 import ImageCore
 
 /// Gaussian smoothing of a volume (see --size, --spacing) with one sigma in mm on every axis.
-struct BenchSmooth: ParsableCommand {
+struct BenchSmooth: ThreadedCommand {
     static let configuration = CommandConfiguration(commandName: "smooth", abstract: "Time Gaussian smoothing.")
 
     @OptionGroup var options: BenchOptions
+    var threadOptions: ThreadOptions { options.threadOptions }
     @Option(help: "Gaussian sigma in mm (divided by --spacing per axis).")
     var sigma: Double = 2
 

@@ -1,9 +1,10 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 import NIfTI
 
-struct BenchNIfTICommand: ParsableCommand {
+struct BenchNIfTICommand: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "nifti",
         abstract: "Time reading a NIfTI file as float32 and writing it back (.nii.gz).")
@@ -20,11 +21,9 @@ struct BenchNIfTICommand: ParsableCommand {
     @Option(help: "Repetitions; the best time is reported.")
     var `repeat` = 3
 
-    @Option(help: "Threads (default: DEEPSTROKE_THREADS or all cores).")
-    var threads: Int?
+    @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
-        if let t = threads { Parallelism.threadCount = t }
         let inURL = URL(fileURLWithPath: input)
         let outURL = output.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("deepstroke-bench-\(getpid()).nii.gz")
@@ -44,6 +43,6 @@ struct BenchNIfTICommand: ParsableCommand {
         }
         let size = (try? FileManager.default.attributesOfItem(atPath: outURL.path)[.size] as? Int) ?? 0
         if output == nil { try? FileManager.default.removeItem(at: outURL) }
-        print("{\"read_s\": \(readTimes.min()!), \"write_s\": \(writeTimes.min()!), \"threads\": \(Parallelism.threadCount), \"level\": \(level), \"written_bytes\": \(size)}")
+        print("{\"read_s\": \(readTimes.min()!), \"write_s\": \(writeTimes.min()!), \"threads\": \(Parallelism.current.threadCount), \"level\": \(level), \"written_bytes\": \(size)}")
     }
 }

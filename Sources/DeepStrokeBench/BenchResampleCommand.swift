@@ -1,24 +1,24 @@
 import ArgumentParser
+import CommandSupport
 import Foundation
 import ImageCore
 
 /// Resampling of a volume (see --size, --spacing) into a rotated grid of the same size and spacing.
-struct BenchResample: ParsableCommand {
+struct BenchResample: ThreadedCommand {
     static let configuration = CommandConfiguration(
         commandName: "resample",
         abstract: "Time resampling into a grid rotated about the volume centre; prints the index map used."
     )
 
     @OptionGroup var options: BenchOptions
-    @Option(help: "nearest | linear | cubic | label")
-    var interpolation: String = "linear"
+    var threadOptions: ThreadOptions { options.threadOptions }
+    @Option(help: "Interpolation.")
+    var interpolation: Interpolation = .linear
     @Option(help: "Rotation angle in degrees (about the axis 0.2,0.3,1 through the centre).")
     var degrees: Double = 10
 
     func run() throws {
-        guard let mode = Interpolation(rawValue: interpolation) else {
-            throw ValidationError("unknown interpolation '\(interpolation)'")
-        }
+        let mode = interpolation
         let input = try options.volume()
         let target = Geometry.rotatedAboutCentre(of: input.geometry, axis: SIMD3(0.2, 0.3, 1), degrees: degrees)
         let resampler = Resampler(interpolation: mode)
