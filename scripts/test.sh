@@ -21,7 +21,7 @@ set +e
 swift test -c release 2>&1 | tee "$logs/swift.log"
 swift_rc=${PIPESTATUS[0]}
 # -rs: every skip with its reason. Exit 5 (nothing collected) counts as a failure in the summary.
-.venv-tests/bin/python -m pytest -q -rs --junitxml="$logs/pytest.xml" tests/reference
+.venv-tests/bin/python -m pytest -q -rs --junitxml="$logs/pytest.xml" reference-tests
 pytest_rc=$?
 set -e
 

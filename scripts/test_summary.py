@@ -8,7 +8,7 @@ reasons on "path:line: X.y : Test skipped - reason" lines, and the "Test Suite '
 counts failed assertions, not tests). pytest: its --junitxml report.
 
 With DEEPSTROKE_REQUIRE_DATA=1 (set by .ci/run) a test skipped for missing data is a failure, on both
-sides; which skip reasons mean missing data is tests/reference/data_skips.py's rule.
+sides; which skip reasons mean missing data is reference-tests/data_skips.py's rule.
 
 Standard library only.
 """
@@ -18,7 +18,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference-tests"))
 from data_skips import is_data_skip  # noqa: E402
 
 CASE = re.compile(r"^Test Case '([^']+)' (passed|failed|skipped) \(")
