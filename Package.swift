@@ -36,7 +36,7 @@ let package = Package(
         module("ImageCore"),
         module("NIfTI", ["ImageCore", "CZlib", "CDeflate"]),
         module("Rendering", ["ImageCore", "CZlib"]),
-        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
+        module("DICOM", ["ImageCore", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
         // AVX2 + FMA code generation for the engine's SIMD loops (8-float vectors in one register).
@@ -48,7 +48,9 @@ let package = Package(
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "DeepStrokeCLI",
-                          dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "NeuralEngine",
+                                         "Segmentation", "Atlas", "ASPECTS",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
 
         tests("ImageCoreTests", ["ImageCore"]),
@@ -62,5 +64,7 @@ let package = Package(
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
+        // Reads Package.swift, docs/ARCHITECTURE.md and the import lines in Sources/ as text: no module deps.
+        tests("ArchitectureTests", []),
     ]
 )

@@ -1,7 +1,8 @@
 import ArgumentParser
+import Atlas
 import Foundation
 import ImageCore
-import NIfTI
+import Pipeline
 
 struct FetchTemplateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

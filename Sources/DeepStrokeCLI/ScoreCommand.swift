@@ -2,6 +2,7 @@ import ArgumentParser
 import ASPECTS
 import Foundation
 import ImageCore
+import Pipeline
 
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
