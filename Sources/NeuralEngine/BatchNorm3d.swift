@@ -109,8 +109,8 @@ public final class BatchNorm3d: StateProvider {
             C[c] = Float(-a * m1 + a * invStd[c] * m2 * mean[c])
         }
         return try BlockKernels.normBackward(dy, x, repeatPerSample(BlockKernels.lanes(A, blocks: blocks), x.n),
-                                         repeatPerSample(BlockKernels.lanes(B, blocks: blocks), x.n),
-                                         repeatPerSample(BlockKernels.lanes(C, blocks: blocks), x.n), reluOutput: reluOutput)
+                                             repeatPerSample(BlockKernels.lanes(B, blocks: blocks), x.n),
+                                             repeatPerSample(BlockKernels.lanes(C, blocks: blocks), x.n), reluOutput: reluOutput)
     }
 }
 

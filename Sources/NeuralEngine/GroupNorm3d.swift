@@ -62,7 +62,7 @@ public final class GroupNorm3d: StateProvider {
             }
         }
         let y = try BlockKernels.affine(x, scale: BlockKernels.lanes(a, blocks: x.n * x.blocks),
-                                    shift: BlockKernels.lanes(b, blocks: x.n * x.blocks), relu: relu)
+                                        shift: BlockKernels.lanes(b, blocks: x.n * x.blocks), relu: relu)
         saved = training ? (x, mean, invStd, relu ? y : nil) : nil
         return y
     }
@@ -100,6 +100,6 @@ public final class GroupNorm3d: StateProvider {
         }
         let nb = x.n * x.blocks
         return try BlockKernels.normBackward(dy, x, BlockKernels.lanes(A, blocks: nb), BlockKernels.lanes(B, blocks: nb),
-                                         BlockKernels.lanes(C, blocks: nb), reluOutput: reluOutput)
+                                             BlockKernels.lanes(C, blocks: nb), reluOutput: reluOutput)
     }
 }

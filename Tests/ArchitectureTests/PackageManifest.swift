@@ -24,7 +24,7 @@ struct PackageManifest {
     let products: Set<String>
 
     init(url: URL) throws {
-        text = try String(contentsOf: url, encoding: .utf8)
+        let text = try String(contentsOf: url, encoding: .utf8)
         var found: [Target] = []
         let forms: [(String, Kind)] = [
             (#"\bmodule\(\s*"(\w+)"\s*(?:,\s*\[(.*?)\])?\s*\)"#, .library),
@@ -42,6 +42,7 @@ struct PackageManifest {
                 found.append(Target(name: name, kind: kind, dependencies: deps))
             }
         }
+        self.text = text
         targets = found
         let productRE = try NSRegularExpression(pattern: #"\.product\(\s*name:\s*"(\w+)""#)
         products = Set(productRE.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
