@@ -35,17 +35,25 @@ FILTER=(
   'NeuralEngineTests\.'
   'RegistrationTests\.(LocalCorrelationTests|FieldAlgebraTests|TransformChainTests)'
   'RegistrationTests\.LinearRegistrationTests/testMetricGradientsMatchFiniteDifferences'
-  'DICOMTests\.(DICOMDirectoryTests|RoundTripTests|UniformStackTests|MultiFrameTests)'
+  'DICOMTests\.(DICOMDirectoryTests|DICOMRoundTripTests|UniformStackTests|MultiFrameTests)'
   'PipelineTests\.UNetScanSegmenterTests'
 )
-# SANITIZE_FULL=1 adds the end-to-end ones (a whole SyN registration; the dataset builder's parallel
-# scans, each a full atlas label transfer), which take tens of minutes unoptimised under a sanitizer.
+# Left out by default for time (measured under TSan on a busy 2-core machine): the sliding-window U-Net
+# run (340 s) and the GE tilted sample (150 s) repeat code paths the listed tests cover on smaller inputs.
+SKIP=(
+  'UNetScanSegmenterTests/testSlidingWindowModelKeepsTheSegmentersRegions'
+  'UniformStackTests/testGETiltedVariableSpacingIsOneVolumeOverTheWholeHead'
+)
+# SANITIZE_FULL=1 runs those too and adds the end-to-end ones (a whole SyN registration; the dataset
+# builder's parallel scans, each a full atlas label transfer: about 25 minutes under TSan).
 if [ "${SANITIZE_FULL:-0}" = 1 ]; then
   FILTER+=('RegistrationTests\.SyNRegistrationTests' 'PipelineTests\.DatasetBuildTests')
+  SKIP=()
 fi
-if [ -n "${SANITIZE_FILTER:-}" ]; then FILTER=("$SANITIZE_FILTER"); fi
+if [ -n "${SANITIZE_FILTER:-}" ]; then FILTER=("$SANITIZE_FILTER"); SKIP=(); fi
 filter_args=()
 for f in "${FILTER[@]}"; do filter_args+=(--filter "$f"); done
+for f in "${SKIP[@]}"; do filter_args+=(--skip "$f"); done
 
 export DEEPSTROKE_THREADS="${DEEPSTROKE_THREADS:-4}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-history_size=4 second_deadlock_stack=1}"
@@ -77,6 +85,6 @@ for kind in "${kinds[@]}"; do
 done
 
 echo
-echo "scripts/sanitize.sh summary (DEEPSTROKE_THREADS=$DEEPSTROKE_THREADS, filter: ${FILTER[*]})"
+echo "scripts/sanitize.sh summary (DEEPSTROKE_THREADS=$DEEPSTROKE_THREADS, filter: ${FILTER[*]}; skipped: ${SKIP[*]:-none})"
 for l in "${summary[@]}"; do echo "  $l"; done
 exit $status
