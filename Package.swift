@@ -38,7 +38,7 @@ let package = Package(
         module("ImageCore"),
         module("NIfTI", ["ImageCore", "CZlib", "CDeflate"]),
         module("Rendering", ["ImageCore", "CZlib"]),
-        module("DICOM", ["ImageCore", "NIfTI", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
+        module("DICOM", ["ImageCore", "CZlib", "CCharLS", "COpenJPEG", "CTurboJPEG"]),
         module("Morphology", ["ImageCore"]),
         module("Registration", ["ImageCore", "NIfTI"]),
         // AVX2 + FMA code generation for the engine's SIMD loops (8-float vectors in one register).
@@ -52,7 +52,9 @@ let package = Package(
         // What both executables share: --threads, the entry that reads the environment, argument types.
         module("CommandSupport", ["ImageCore", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "DeepStrokeCLI",
-                          dependencies: ["Pipeline", "CommandSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Pipeline", "CommandSupport", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration",
+                                         "NeuralEngine", "Segmentation", "Atlas", "ASPECTS",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "DeepStrokeBench",
                           dependencies: ["ImageCore", "NIfTI", "NeuralEngine", "Segmentation", "CommandSupport",
@@ -72,5 +74,7 @@ let package = Package(
         // Runs the built executables as a user would (and parses with @testable import of the CLI).
         tests("DeepStrokeCLITests", ["DeepStrokeCLI", "DeepStrokeBench", "CommandSupport", "ImageCore", "NIfTI", "Pipeline", "Registration"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
+        // Reads Package.swift, docs/ARCHITECTURE.md and the import lines in Sources/ as text: no module deps.
+        tests("ArchitectureTests", []),
     ]
 )

@@ -51,7 +51,7 @@ print(json.dumps({"seconds": min(times), "peak_rss_mb": resource.getrusage(resou
 
 
 def run_torch(mode, size, layout, repeats, threads):
-    code = TORCH_CHILD % {"ref": os.path.join(ROOT, "tests/reference")}
+    code = TORCH_CHILD % {"ref": os.path.join(ROOT, "reference-tests")}
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([sys.executable, "-c", code, mode, str(size), layout, str(repeats), str(threads)],
                          capture_output=True, text=True, env=env, check=True)

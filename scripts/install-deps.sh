@@ -24,7 +24,7 @@ if [ "${1:-}" = "--python" ]; then
   # System site packages are visible so preinstalled numpy/scipy are reused rather than downloaded again.
   VENV=.venv-tests
   [ -x "$VENV/bin/python" ] || python3 -m venv --system-site-packages "$VENV"
-  reqs=(tests/reference/requirements-*.txt)
+  reqs=(reference-tests/requirements-*.txt)
   if [ -e "${reqs[0]}" ]; then
     cat "${reqs[@]}" | sort -u > "$VENV/requirements.txt"
     "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$VENV/requirements.txt" pytest

@@ -2,8 +2,12 @@
 # The whole test suite: Swift unit tests (release build, since many tests do real numerics) and the
 # reference comparisons against Python tools (nibabel, pydicom, scipy, ...), which drive the built CLI.
 #
-# Both parts always run; then a summary (Swift tests and pytest items: ran, passed, failed, skipped, and
-# every skip with its reason) and an exit status that is non-zero when either part failed. Tests that
+# Then the multi-threaded tests under ThreadSanitizer (scripts/sanitize.sh thread: a debug build in its own
+# scratch folder, .build-sanitize-thread; DEEPSTROKE_SANITIZE=0 skips it, e.g. for a quick local run;
+# AddressSanitizer runs with `bash scripts/sanitize.sh address`, outside CI for time).
+#
+# All parts always run; then a summary (Swift tests and pytest items: ran, passed, failed, skipped, and
+# every skip with its reason) and an exit status that is non-zero when any part failed. Tests that
 # need the data folder (DEEPSTROKE_DATA, default ../shared/data) skip without it; with
 # DEEPSTROKE_REQUIRE_DATA=1, as .ci/run sets it, a skip for missing data counts as a failure.
 set -euo pipefail
@@ -25,9 +29,14 @@ set +e
 swift test -c release 2>&1 | tee "$logs/swift.log"
 swift_rc=${PIPESTATUS[0]}
 # -rs: every skip with its reason. Exit 5 (nothing collected) counts as a failure in the summary.
-.venv-tests/bin/python -m pytest -q -rs --junitxml="$logs/pytest.xml" tests/reference
+.venv-tests/bin/python -m pytest -q -rs --junitxml="$logs/pytest.xml" reference-tests
 pytest_rc=$?
+sanitize_args=()
+if [ "${DEEPSTROKE_SANITIZE:-1}" != 0 ]; then
+  bash scripts/sanitize.sh thread 2>&1 | tee "$logs/sanitize.log"
+  sanitize_args=(--sanitize-log "$logs/sanitize.log" --sanitize-rc "${PIPESTATUS[0]}")
+fi
 set -e
 
 python3 scripts/test_summary.py --swift-log "$logs/swift.log" --swift-rc "$swift_rc" \
-  --junit "$logs/pytest.xml" --pytest-rc "$pytest_rc"
+  --junit "$logs/pytest.xml" --pytest-rc "$pytest_rc" "${sanitize_args[@]}"

@@ -5,10 +5,11 @@ skipped, and the verdict (exit status 0 only when everything passed).
 Swift: the XCTest log of `swift test` ("Test Case 'X.y' passed|failed|skipped (...)" per test, skip
 reasons on "path:line: X.y : Test skipped - reason" lines, and the "Test Suite 'All tests'" total
 "Executed N tests, with M tests skipped and F failures", where N counts the skipped tests too and F
-counts failed assertions, not tests). pytest: its --junitxml report.
+counts failed assertions, not tests). pytest: its --junitxml report. Sanitizers (optional): the log
+of scripts/sanitize.sh, whose closing summary lines are repeated here.
 
 With DEEPSTROKE_REQUIRE_DATA=1 (set by .ci/run) a test skipped for missing data is a failure, on both
-sides; which skip reasons mean missing data is tests/reference/data_skips.py's rule.
+sides; which skip reasons mean missing data is reference-tests/data_skips.py's rule.
 
 Standard library only.
 """
@@ -18,7 +19,7 @@ import re
 import sys
 import xml.etree.ElementTree as ET
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "reference"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference-tests"))
 from data_skips import is_data_skip  # noqa: E402
 
 CASE = re.compile(r"^Test Case '([^']+)' (passed|failed|skipped) \(")
@@ -92,12 +93,26 @@ def line(label, counts, data_skips):
             f"{counts['skipped']} skipped ({data_skips} for missing data)")
 
 
+def sanitize_lines(path):
+    """The summary block scripts/sanitize.sh prints last ("scripts/sanitize.sh summary" and the lines after)."""
+    try:
+        lines = open(path, errors="replace").read().splitlines()
+    except OSError as e:
+        return [f"sanitizers: log not readable: {e}"]
+    starts = [n for n, t in enumerate(lines) if t.startswith("scripts/sanitize.sh summary")]
+    if not starts:
+        return ["sanitizers: no summary in the log (the script stopped early)"]
+    return ["Sanitizers   " + lines[starts[-1]]] + lines[starts[-1] + 1:]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--swift-log", required=True)
     ap.add_argument("--swift-rc", type=int, required=True)
     ap.add_argument("--junit", required=True)
     ap.add_argument("--pytest-rc", type=int, required=True)
+    ap.add_argument("--sanitize-log", help="log of scripts/sanitize.sh (omitted when the step did not run)")
+    ap.add_argument("--sanitize-rc", type=int, default=0)
     a = ap.parse_args()
     require_data = os.environ.get("DEEPSTROKE_REQUIRE_DATA") == "1"
 
@@ -125,6 +140,11 @@ def main():
     print("\n==================== test summary ====================")
     print(line("Swift tests ", sc, len(s_data)))
     print(line("pytest items", pc, len(p_data)))
+    if a.sanitize_log:
+        for l in sanitize_lines(a.sanitize_log):
+            print(l)
+        if a.sanitize_rc != 0:
+            problems.append(f"sanitizers: scripts/sanitize.sh exited with {a.sanitize_rc} (a report, a failed test or a failed build)")
     # Skips grouped by reason (a missing data folder skips dozens of tests for one reason).
     for label, skips in (("Swift", ss), ("pytest", ps)):
         groups = {}

@@ -177,9 +177,6 @@ public enum DataDictionary {
             (Tag.manufacturerModelName, .LO, "ManufacturerModelName"),
             (Tag.derivationDescription, .ST, "DerivationDescription"),
             (DICOMTag(0x0008, 0x1140), .SQ, "ReferencedImageSequence"),
-            (DICOMTag(0x0008, 0x1150), .UI, "ReferencedSOPClassUID"),
-            (DICOMTag(0x0008, 0x1155), .UI, "ReferencedSOPInstanceUID"),
-            (DICOMTag(0x0008, 0x9215), .SQ, "DerivationCodeSequence"),
             (Tag.patientName, .PN, "PatientName"),
             (Tag.patientID, .LO, "PatientID"),
             (Tag.patientBirthDate, .DA, "PatientBirthDate"),
@@ -212,7 +209,6 @@ public enum DataDictionary {
             (Tag.imagePositionPatient, .DS, "ImagePositionPatient"),
             (Tag.imageOrientationPatient, .DS, "ImageOrientationPatient"),
             (Tag.frameOfReferenceUID, .UI, "FrameOfReferenceUID"),
-            (DICOMTag(0x0020, 0x1040), .LO, "PositionReferenceIndicator"),
             (Tag.sliceLocation, .DS, "SliceLocation"),
             (Tag.imageComments, .LT, "ImageComments"),
             (Tag.sharedFunctionalGroups, .SQ, "SharedFunctionalGroupsSequence"),
@@ -246,7 +242,7 @@ public enum DataDictionary {
             (Tag.dataSetTrailingPadding, .OB, "DataSetTrailingPadding"),
         ]
         var t = [UInt32: Entry]()
-        for (tag, vr, kw) in rows { t[tag.combined] = Entry(vr: vr, keyword: kw) }
+        for (tag, vr, kw) in rows + segmentationRows { t[tag.combined] = Entry(vr: vr, keyword: kw) }
         return t
     }()
 

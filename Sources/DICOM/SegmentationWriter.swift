@@ -87,9 +87,9 @@ public struct SegmentationWriter {
             manufacturer: manufacturer, seriesDescription: seriesDescription, softwareVersions: algorithmVersion,
             created: SourceSeries.timestamp()))
         ds.add(Tag.manufacturerModelName, .LO, algorithmName)
-        ds.add(DICOMTag(0x0018, 0x1000), .LO, "1")                       // Device Serial Number
+        ds.add(Tag.deviceSerialNumber, .LO, "1")
         ds.add(Tag.frameOfReferenceUID, .UI, source.frameOfReferenceUID)
-        ds.add(DICOMTag(0x0020, 0x1040), .LO, "")                        // Position Reference Indicator
+        ds.add(Tag.positionReferenceIndicator, .LO, "")
 
         // Common Instance Reference: the source series and each of its instances.
         var refSeries = DataSetWriter()
@@ -98,12 +98,12 @@ public struct SegmentationWriter {
         var instanceItems: [DataSetWriter] = []
         for inst in source.instances where seen.insert(inst.sopInstanceUID).inserted {
             var r = DataSetWriter()
-            r.add(Self.referencedSOPClassUID, .UI, inst.sopClassUID)
-            r.add(Self.referencedSOPInstanceUID, .UI, inst.sopInstanceUID)
+            r.add(Tag.referencedSOPClassUID, .UI, inst.sopClassUID)
+            r.add(Tag.referencedSOPInstanceUID, .UI, inst.sopInstanceUID)
             instanceItems.append(r)
         }
-        refSeries.addSequence(DICOMTag(0x0008, 0x114A), items: instanceItems)  // Referenced Instance Sequence
-        ds.addSequence(DICOMTag(0x0008, 0x1115), items: [refSeries])            // Referenced Series Sequence
+        refSeries.addSequence(Tag.referencedInstanceSequence, items: instanceItems)
+        ds.addSequence(Tag.referencedSeriesSequence, items: [refSeries])
 
         // Image pixel and segmentation image modules.
         ds.addUS(Tag.samplesPerPixel, [1])
@@ -115,48 +115,48 @@ public struct SegmentationWriter {
         ds.addUS(Tag.highBit, [0])
         ds.addUS(Tag.pixelRepresentation, [0])
         ds.add(Tag.lossyImageCompression, .CS, "00")
-        ds.add(DICOMTag(0x0062, 0x0001), .CS, "BINARY")                  // Segmentation Type
-        ds.add(DICOMTag(0x0070, 0x0080), .CS, contentLabel)               // Content Label
-        ds.add(DICOMTag(0x0070, 0x0081), .LO, contentDescription)
-        ds.add(DICOMTag(0x0070, 0x0084), .PN, "")                         // Content Creator's Name
+        ds.add(Tag.segmentationType, .CS, "BINARY")
+        ds.add(Tag.contentLabel, .CS, contentLabel)
+        ds.add(Tag.contentDescription, .LO, contentDescription)
+        ds.add(Tag.contentCreatorName, .PN, "")
 
         var segmentItems: [DataSetWriter] = []
         for (n, s) in used.enumerated() {
             var item = DataSetWriter()
-            item.addSequence(DICOMTag(0x0062, 0x0003), items: [codeItem(s.category)])   // Segmented Property Category
-            item.addUS(DICOMTag(0x0062, 0x0004), [n + 1])                                // Segment Number
-            item.add(DICOMTag(0x0062, 0x0005), .LO, s.label)
-            item.add(DICOMTag(0x0062, 0x0006), .ST, s.description)
+            item.addSequence(Tag.segmentedPropertyCategoryCodeSequence, items: [codeItem(s.category)])
+            item.addUS(Tag.segmentNumber, [n + 1])
+            item.add(Tag.segmentLabel, .LO, s.label)
+            item.add(Tag.segmentDescription, .ST, s.description)
             var algorithm = DataSetWriter()
-            algorithm.addSequence(DICOMTag(0x0066, 0x002F), items: [codeItem(algorithmFamily)])  // Algorithm Family
-            algorithm.add(DICOMTag(0x0066, 0x0031), .LO, algorithmVersion)
-            algorithm.add(DICOMTag(0x0066, 0x0036), .LO, algorithmName)
-            item.addSequence(DICOMTag(0x0062, 0x0007), items: [algorithm])               // Segmentation Algorithm Identification
-            item.add(DICOMTag(0x0062, 0x0008), .CS, "AUTOMATIC")
-            item.add(DICOMTag(0x0062, 0x0009), .LO, algorithmName)
-            if let lab = s.cieLab, lab.count == 3 { item.addUS(DICOMTag(0x0062, 0x000D), lab) }
+            algorithm.addSequence(Tag.algorithmFamilyCodeSequence, items: [codeItem(algorithmFamily)])
+            algorithm.add(Tag.algorithmVersion, .LO, algorithmVersion)
+            algorithm.add(Tag.algorithmName, .LO, algorithmName)
+            item.addSequence(Tag.segmentationAlgorithmIdentificationSequence, items: [algorithm])
+            item.add(Tag.segmentAlgorithmType, .CS, "AUTOMATIC")
+            item.add(Tag.segmentAlgorithmName, .LO, algorithmName)
+            if let lab = s.cieLab, lab.count == 3 { item.addUS(Tag.recommendedDisplayCIELabValue, lab) }
             var type = codeItem(s.type)
-            if let m = s.typeModifier { type.addSequence(DICOMTag(0x0062, 0x0011), items: [codeItem(m)]) }
-            item.addSequence(DICOMTag(0x0062, 0x000F), items: [type])                    // Segmented Property Type
+            if let m = s.typeModifier { type.addSequence(Tag.segmentedPropertyTypeModifierCodeSequence, items: [codeItem(m)]) }
+            item.addSequence(Tag.segmentedPropertyTypeCodeSequence, items: [type])
             segmentItems.append(item)
         }
-        ds.addSequence(DICOMTag(0x0062, 0x0002), items: segmentItems)                    // Segment Sequence
+        ds.addSequence(Tag.segmentSequence, items: segmentItems)
 
         // Dimensions: segment number, then position.
         var org = DataSetWriter()
-        org.add(DICOMTag(0x0020, 0x9164), .UI, dimensionUID)
-        ds.addSequence(DICOMTag(0x0020, 0x9221), items: [org])
-        ds.add(DICOMTag(0x0020, 0x9311), .CS, "3D")
+        org.add(Tag.dimensionOrganizationUID, .UI, dimensionUID)
+        ds.addSequence(Tag.dimensionOrganizationSequence, items: [org])
+        ds.add(Tag.dimensionOrganizationType, .CS, "3D")
         func dimension(_ pointer: DICOMTag, _ group: DICOMTag, _ label: String) -> DataSetWriter {
             var d = DataSetWriter()
-            d.add(DICOMTag(0x0020, 0x9164), .UI, dimensionUID)
-            d.add(DICOMTag(0x0020, 0x9165), .AT, bytes: Self.at(pointer))
-            d.add(DICOMTag(0x0020, 0x9167), .AT, bytes: Self.at(group))
-            d.add(DICOMTag(0x0020, 0x9421), .LO, label)
+            d.add(Tag.dimensionOrganizationUID, .UI, dimensionUID)
+            d.add(Tag.dimensionIndexPointer, .AT, bytes: Self.at(pointer))
+            d.add(Tag.functionalGroupPointer, .AT, bytes: Self.at(group))
+            d.add(Tag.dimensionDescriptionLabel, .LO, label)
             return d
         }
-        ds.addSequence(DICOMTag(0x0020, 0x9222), items: [
-            dimension(DICOMTag(0x0062, 0x000B), DICOMTag(0x0062, 0x000A), "ReferencedSegmentNumber"),
+        ds.addSequence(Tag.dimensionIndexSequence, items: [
+            dimension(Tag.referencedSegmentNumber, Tag.segmentIdentificationSequence, "ReferencedSegmentNumber"),
             dimension(Tag.imagePositionPatient, Tag.planePositionSequence, "ImagePositionPatient"),
         ])
 
@@ -171,8 +171,6 @@ public struct SegmentationWriter {
         shared.addSequence(Tag.pixelMeasuresSequence, items: [measures])
         shared.addSequence(Tag.planeOrientationSequence, items: [orientation])
         ds.addSequence(Tag.sharedFunctionalGroups, items: [shared])
-
-        // Frames and their per-frame groups; pixels packed 1 bit each, frames back to back.
         let frameBits = nx * ny
         var frames: [(segment: Int, k: Int)] = []
         for (n, s) in used.enumerated() { for k in 0..<nz where present[Int(s.labelValue)][k] { frames.append((n, k)) } }
@@ -198,25 +196,25 @@ public struct SegmentationWriter {
             }
             let inst = source.instances[k]
             var src = DataSetWriter()
-            src.add(Self.referencedSOPClassUID, .UI, inst.sopClassUID)
-            src.add(Self.referencedSOPInstanceUID, .UI, inst.sopInstanceUID)
-            if occurrences[inst.sopInstanceUID]! > 1 { src.add(DICOMTag(0x0008, 0x1160), .IS, String(frameOfInstance[k])) }
-            src.addSequence(DICOMTag(0x0040, 0xA170), items: [codeItem(Code("121322", "DCM", "Source image for image processing operation"))])
+            src.add(Tag.referencedSOPClassUID, .UI, inst.sopClassUID)
+            src.add(Tag.referencedSOPInstanceUID, .UI, inst.sopInstanceUID)
+            if occurrences[inst.sopInstanceUID]! > 1 { src.add(Tag.referencedFrameNumber, .IS, String(frameOfInstance[k])) }
+            src.addSequence(Tag.purposeOfReferenceCodeSequence, items: [codeItem(Code("121322", "DCM", "Source image for image processing operation"))])
             var derivation = DataSetWriter()
-            derivation.addSequence(DICOMTag(0x0008, 0x9215), items: [codeItem(Code("113076", "DCM", "Segmentation"))])
-            derivation.addSequence(DICOMTag(0x0008, 0x2112), items: [src])               // Source Image Sequence
+            derivation.addSequence(Tag.derivationCodeSequence, items: [codeItem(Code("113076", "DCM", "Segmentation"))])
+            derivation.addSequence(Tag.sourceImageSequence, items: [src])
             var content = DataSetWriter()
-            content.add(DICOMTag(0x0020, 0x9157), .UL, bytes: Self.ul([fr.segment + 1, k + 1]))   // Dimension Index Values
+            content.add(Tag.dimensionIndexValues, .UL, bytes: Self.ul([fr.segment + 1, k + 1]))
             var position = DataSetWriter()
             let ipp = g.worldLPS(SIMD3(0, Double(ny - 1), Double(k)))
             position.add(Tag.imagePositionPatient, .DS, numbers: [ipp.x, ipp.y, ipp.z])
             var ident = DataSetWriter()
-            ident.addUS(DICOMTag(0x0062, 0x000B), [fr.segment + 1])
+            ident.addUS(Tag.referencedSegmentNumber, [fr.segment + 1])
             var item = DataSetWriter()
-            item.addSequence(DICOMTag(0x0008, 0x9124), items: [derivation])             // Derivation Image Sequence
-            item.addSequence(DICOMTag(0x0020, 0x9111), items: [content])                // Frame Content Sequence
+            item.addSequence(Tag.derivationImageSequence, items: [derivation])
+            item.addSequence(Tag.frameContentSequence, items: [content])
             item.addSequence(Tag.planePositionSequence, items: [position])
-            item.addSequence(DICOMTag(0x0062, 0x000A), items: [ident])                  // Segment Identification
+            item.addSequence(Tag.segmentIdentificationSequence, items: [ident])
             perFrame.append(item)
         }
         ds.add(Tag.numberOfFrames, .IS, String(frames.count))
@@ -228,14 +226,11 @@ public struct SegmentationWriter {
         return Output(sopInstanceUID: sopUID, seriesInstanceUID: seriesUID, segments: used.count, frames: frames.count)
     }
 
-    static let referencedSOPClassUID = DICOMTag(0x0008, 0x1150)
-    static let referencedSOPInstanceUID = DICOMTag(0x0008, 0x1155)
-
     func codeItem(_ c: Code) -> DataSetWriter {
         var d = DataSetWriter()
-        d.add(DICOMTag(0x0008, 0x0100), .SH, c.value)
-        d.add(DICOMTag(0x0008, 0x0102), .SH, c.scheme)
-        d.add(DICOMTag(0x0008, 0x0104), .LO, c.meaning)
+        d.add(Tag.codeValue, .SH, c.value)
+        d.add(Tag.codingSchemeDesignator, .SH, c.scheme)
+        d.add(Tag.codeMeaning, .LO, c.meaning)
         return d
     }
 

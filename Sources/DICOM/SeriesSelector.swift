@@ -108,16 +108,28 @@ public enum SeriesSelector {
         if headHint { score += 15; reasons.append("head") }
         if matches(text, nonContrastWords) { score += 5; reasons.append("described as non-contrast") } else { reasons.append("no contrast agent recorded") }
         if let cov = g.coverage {
-            if cov >= 90 { score += 10; reasons.append(String(format: "covers %.0f mm", cov)) } else {
-                score -= (90 - cov) / 3; reasons.append(String(format: "covers only %.0f mm (a brain needs ~90-120)", cov))
+            // Whole millimetres, ties to even as printf's %.0f had them.
+            let mm = Int(cov.rounded(.toNearestOrEven))
+            if cov >= 90 { score += 10; reasons.append("covers \(mm) mm") } else {
+                score -= (90 - cov) / 3; reasons.append("covers only \(mm) mm (a brain needs ~90-120)")
             }
         }
         if let t = f.sliceThickness ?? g.sliceSpacing {
             // Thinner is better down to ~0.5 mm; a thin series of a bone kernel already lost above.
             score += max(0, 10 - 2 * t)
-            reasons.append(String(format: "%.3g mm slices", t))
+            reasons.append("\(Self.threeSignificantDigits(t)) mm slices")
         }
         score += Double(min(g.sliceCount, 400)) / 1000   // tie-break: more slices
         return Verdict(status: .candidate, score: score, reasons: reasons)
+    }
+
+    /// `x` to three significant digits, shortest form ("5", "0.625", "1.25"): printf's `%.3g` for the
+    /// values a slice thickness takes, without `String(format:)`, which is not safe on Linux worker
+    /// threads (see `DataSetWriter.formatDS`).
+    static func threeSignificantDigits(_ x: Double) -> String {
+        guard x.isFinite, x != 0 else { return x.isFinite ? "0" : "\(x)" }
+        let scale = pow(10, 2 - (log10(abs(x))).rounded(.down))
+        let r = (x * scale).rounded(.toNearestOrEven) / scale
+        return r == r.rounded() && abs(r) < 1e15 ? String(Int64(r)) : "\(r)"
     }
 }

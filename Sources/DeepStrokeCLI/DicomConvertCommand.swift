@@ -1,6 +1,7 @@
 import ArgumentParser
 import DICOM
 import Foundation
+import Pipeline
 
 struct DicomConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

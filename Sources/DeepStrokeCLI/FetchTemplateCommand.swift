@@ -1,8 +1,9 @@
 import ArgumentParser
+import Atlas
 import CommandSupport
 import Foundation
 import ImageCore
-import NIfTI
+import Pipeline
 
 struct FetchTemplateCommand: EnvironmentCommand {
     static let configuration = CommandConfiguration(

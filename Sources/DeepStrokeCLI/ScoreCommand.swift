@@ -3,6 +3,7 @@ import ASPECTS
 import CommandSupport
 import Foundation
 import ImageCore
+import Pipeline
 
 struct ScoreCommand: ThreadedCommand {
     static let configuration = CommandConfiguration(

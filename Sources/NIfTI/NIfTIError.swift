@@ -1,6 +1,6 @@
 import Foundation
 
-/// Everything that can go wrong reading or writing a NIfTI file (or fetching the template).
+/// Everything that can go wrong reading or writing a NIfTI file.
 ///
 /// Each case names the file and says what is wrong in words a user can act on, because these messages
 /// end up as the CLI's one-line error.
@@ -21,14 +21,11 @@ public enum NIfTIError: Error, CustomStringConvertible, Equatable {
     case corruptGzip(file: String, problem: String)
     /// The caller asked for something this writer cannot do (type, options).
     case unsupported(file: String, problem: String)
-    /// A download or checksum verification failed.
-    case download(file: String, problem: String)
 
     public var file: String {
         switch self {
         case .io(let f, _), .truncated(let f, _), .notNIfTI(let f, _), .invalidHeader(let f, _),
-             .invalidAffine(let f, _), .tooLarge(let f, _), .corruptGzip(let f, _), .unsupported(let f, _),
-             .download(let f, _):
+             .invalidAffine(let f, _), .tooLarge(let f, _), .corruptGzip(let f, _), .unsupported(let f, _):
             return f
         }
     }
@@ -36,8 +33,7 @@ public enum NIfTIError: Error, CustomStringConvertible, Equatable {
     public var problem: String {
         switch self {
         case .io(_, let p), .truncated(_, let p), .notNIfTI(_, let p), .invalidHeader(_, let p),
-             .invalidAffine(_, let p), .tooLarge(_, let p), .corruptGzip(_, let p), .unsupported(_, let p),
-             .download(_, let p):
+             .invalidAffine(_, let p), .tooLarge(_, let p), .corruptGzip(_, let p), .unsupported(_, let p):
             return p
         }
     }
@@ -53,7 +49,6 @@ public enum NIfTIError: Error, CustomStringConvertible, Equatable {
         case .tooLarge: kind = "implausible NIfTI size"
         case .corruptGzip: kind = "corrupt gzip data"
         case .unsupported: kind = "unsupported"
-        case .download: kind = "download failed"
         }
         return "\(file): \(kind): \(problem)"
     }

@@ -41,9 +41,9 @@ public final class Activation {
 
     public init(_ kind: ActivationKind) { self.kind = kind }
 
-    public func forward(_ x: FeatureMap, training: Bool) -> FeatureMap {
+    public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
         let k = kind
-        let y = BlockKernels.map(x) { k.apply($0) }
+        let y = try BlockKernels.map(x) { k.apply($0) }
         if k.apply(0) != 0 { y.zeroPadding() }
         savedMap = training ? y : nil
         return y
@@ -53,7 +53,7 @@ public final class Activation {
     public func forwardSum(_ a: FeatureMap, _ b: FeatureMap, training: Bool) throws -> FeatureMap {
         guard a.sameShape(b) else { throw NeuralEngineError.shapeMismatch("add: \(a.dims) vs \(b.dims)") }
         let k = kind
-        let y = BlockKernels.zip(a, b) { k.apply($0 + $1) }
+        let y = try BlockKernels.zip(a, b) { k.apply($0 + $1) }
         if k.apply(0) != 0 { y.zeroPadding() }
         savedMap = training ? y : nil
         return y
@@ -63,7 +63,7 @@ public final class Activation {
         guard let y = savedMap else { throw NeuralEngineError.invalidArgument("activation backward without a training forward") }
         savedMap = nil
         let k = kind
-        return BlockKernels.zip(dy, y) { k.gradient($0, output: $1) }
+        return try BlockKernels.zip(dy, y) { k.gradient($0, output: $1) }
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
@@ -108,14 +108,17 @@ public final class PReLU: StateProvider {
         }
         savedInput = training ? x : nil
         let a = slopes(x)
-        let y = FeatureMap(like: x)
+        let y = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
-        parallelFor(chunks.count) { i in
-            let (nb, r) = chunks.item(i)
-            let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
-            for j in r {
-                let v = UnsafeRawPointer(x.data + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(y.data + off + j * 8).storeBytes(of: v.replacing(with: v * s, where: v .< 0), as: SIMD8<Float>.self)
+        FeatureMap.withUnsafeData([x, y]) { maps in
+            let xd = maps[0], yd = maps[1]
+            parallelFor(chunks.count) { i in
+                let (nb, r) = chunks.item(i)
+                let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
+                for j in r {
+                    let v = UnsafeRawPointer(xd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(yd + off + j * 8).storeBytes(of: v.replacing(with: v * s, where: v .< 0), as: SIMD8<Float>.self)
+                }
             }
         }
         return y
@@ -125,23 +128,26 @@ public final class PReLU: StateProvider {
         guard let x = savedInput else { throw NeuralEngineError.invalidArgument("PReLU.backward without a training forward") }
         savedInput = nil
         let a = slopes(x)
-        let dx = FeatureMap(like: x)
+        let dx = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
         var part = [SIMD8<Double>](repeating: .zero, count: chunks.count)
-        part.withUnsafeMutableBufferPointer { pp in
-            let pp = pp
-            parallelFor(chunks.count) { i in
-                let (nb, r) = chunks.item(i)
-                let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
-                var acc = SIMD8<Float>.zero
-                for j in r {
-                    let v = UnsafeRawPointer(x.data + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    let g = UnsafeRawPointer(dy.data + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    let neg = v .< 0
-                    UnsafeMutableRawPointer(dx.data + off + j * 8).storeBytes(of: g.replacing(with: g * s, where: neg), as: SIMD8<Float>.self)
-                    acc += (g * v).replacing(with: SIMD8<Float>.zero, where: .!neg)
+        FeatureMap.withUnsafeData([x, dy, dx]) { maps in
+            let xd = maps[0], gd = maps[1], od = maps[2]
+            part.withUnsafeMutableBufferPointer { pp in
+                let pp = pp
+                parallelFor(chunks.count) { i in
+                    let (nb, r) = chunks.item(i)
+                    let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
+                    var acc = SIMD8<Float>.zero
+                    for j in r {
+                        let v = UnsafeRawPointer(xd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        let g = UnsafeRawPointer(gd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        let neg = v .< 0
+                        UnsafeMutableRawPointer(od + off + j * 8).storeBytes(of: g.replacing(with: g * s, where: neg), as: SIMD8<Float>.self)
+                        acc += (g * v).replacing(with: SIMD8<Float>.zero, where: .!neg)
+                    }
+                    pp[i] = SIMD8<Double>(acc)
                 }
-                pp[i] = SIMD8<Double>(acc)
             }
         }
         var perChannel = [Double](repeating: 0, count: x.paddedChannels)

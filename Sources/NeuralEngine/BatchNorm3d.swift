@@ -81,7 +81,7 @@ public final class BatchNorm3d: StateProvider {
         }
         let (a, b) = affine(mean: mean, invStd: invStd)
         let av = BlockKernels.lanes(a, blocks: x.blocks), bv = BlockKernels.lanes(b, blocks: x.blocks)
-        let y = BlockKernels.affine(x, scale: repeatPerSample(av, x.n), shift: repeatPerSample(bv, x.n), relu: relu)
+        let y = try BlockKernels.affine(x, scale: repeatPerSample(av, x.n), shift: repeatPerSample(bv, x.n), relu: relu)
         saved = training ? (x, mean, invStd, relu ? y : nil) : nil
         return y
     }
@@ -108,9 +108,9 @@ public final class BatchNorm3d: StateProvider {
             B[c] = Float(-a * invStd[c] * m2)
             C[c] = Float(-a * m1 + a * invStd[c] * m2 * mean[c])
         }
-        return BlockKernels.normBackward(dy, x, repeatPerSample(BlockKernels.lanes(A, blocks: blocks), x.n),
-                                         repeatPerSample(BlockKernels.lanes(B, blocks: blocks), x.n),
-                                         repeatPerSample(BlockKernels.lanes(C, blocks: blocks), x.n), reluOutput: reluOutput)
+        return try BlockKernels.normBackward(dy, x, repeatPerSample(BlockKernels.lanes(A, blocks: blocks), x.n),
+                                             repeatPerSample(BlockKernels.lanes(B, blocks: blocks), x.n),
+                                             repeatPerSample(BlockKernels.lanes(C, blocks: blocks), x.n), reluOutput: reluOutput)
     }
 }
 

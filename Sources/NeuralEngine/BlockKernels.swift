@@ -33,28 +33,30 @@ enum BlockKernels {
         let chunks = BlockChunks(x)
         var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
         var partQ = partS
-        partS.withUnsafeMutableBufferPointer { ps in
-            partQ.withUnsafeMutableBufferPointer { pq in
-                let ps = ps, pq = pq
-                parallelFor(chunks.count) { i in
-                    let (nb, r) = chunks.item(i)
-                    let p = x.data + nb * chunks.spatial * 8
-                    var s = SIMD8<Double>.zero, q = SIMD8<Double>.zero
-                    var s32 = SIMD8<Float>.zero, q32 = SIMD8<Float>.zero
-                    var k = 0
-                    for j in r {
-                        let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        s32 += v
-                        q32 += v * v
-                        k += 1
-                        // Float32 runs of 64 keep rounding error far below the Float64 total.
-                        if k == 64 {
-                            s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
-                            s32 = .zero; q32 = .zero; k = 0
+        x.withUnsafeData { xd in
+            partS.withUnsafeMutableBufferPointer { ps in
+                partQ.withUnsafeMutableBufferPointer { pq in
+                    let ps = ps, pq = pq
+                    parallelFor(chunks.count) { i in
+                        let (nb, r) = chunks.item(i)
+                        let p = xd + nb * chunks.spatial * 8
+                        var s = SIMD8<Double>.zero, q = SIMD8<Double>.zero
+                        var s32 = SIMD8<Float>.zero, q32 = SIMD8<Float>.zero
+                        var k = 0
+                        for j in r {
+                            let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            s32 += v
+                            q32 += v * v
+                            k += 1
+                            // Float32 runs of 64 keep rounding error far below the Float64 total.
+                            if k == 64 {
+                                s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
+                                s32 = .zero; q32 = .zero; k = 0
+                            }
                         }
+                        s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
+                        ps[i] = s; pq[i] = q
                     }
-                    s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
-                    ps[i] = s; pq[i] = q
                 }
             }
         }
@@ -67,34 +69,37 @@ enum BlockKernels {
         let chunks = BlockChunks(x)
         var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
         var partD = partS
-        partS.withUnsafeMutableBufferPointer { ps in
-            partD.withUnsafeMutableBufferPointer { pd in
-                let ps = ps, pd = pd
-                parallelFor(chunks.count) { i in
-                    let (nb, r) = chunks.item(i)
-                    let px = x.data + nb * chunks.spatial * 8, pg = dy.data + nb * chunks.spatial * 8
-                    let pm = mask.map { $0.data + nb * chunks.spatial * 8 }
-                    let m = center[nb]
-                    var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
-                    var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
-                    var k = 0
-                    for j in r {
-                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        if let pm {
-                            let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+        FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
+            let xd = maps[0], gd = maps[1], md = maps.count > 2 ? maps[2] : nil
+            partS.withUnsafeMutableBufferPointer { ps in
+                partD.withUnsafeMutableBufferPointer { pd in
+                    let ps = ps, pd = pd
+                    parallelFor(chunks.count) { i in
+                        let (nb, r) = chunks.item(i)
+                        let px = xd + nb * chunks.spatial * 8, pg = gd + nb * chunks.spatial * 8
+                        let pm = md.map { $0 + nb * chunks.spatial * 8 }
+                        let m = center[nb]
+                        var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
+                        var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
+                        var k = 0
+                        for j in r {
+                            let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            if let pm {
+                                let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                                g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                            }
+                            s32 += g
+                            d32 += g * (v - m)
+                            k += 1
+                            if k == 64 {
+                                s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
+                                s32 = .zero; d32 = .zero; k = 0
+                            }
                         }
-                        s32 += g
-                        d32 += g * (v - m)
-                        k += 1
-                        if k == 64 {
-                            s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
-                            s32 = .zero; d32 = .zero; k = 0
-                        }
+                        s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
+                        ps[i] = s; pd[i] = d
                     }
-                    s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
-                    ps[i] = s; pd[i] = d
                 }
             }
         }
@@ -112,22 +117,25 @@ enum BlockKernels {
     }
 
     /// y = x·a + b per (sample, block), optionally followed by ReLU.
-    static func affine(_ x: FeatureMap, scale a: LaneVectors, shift b: LaneVectors, relu: Bool = false) -> FeatureMap {
-        let y = FeatureMap(like: x)
+    static func affine(_ x: FeatureMap, scale a: LaneVectors, shift b: LaneVectors, relu: Bool = false) throws -> FeatureMap {
+        let y = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
-        parallelFor(chunks.count) { i in
-            let (nb, r) = chunks.item(i)
-            let px = x.data + nb * chunks.spatial * 8, py = y.data + nb * chunks.spatial * 8
-            let av = a[nb], bv = b[nb]
-            if relu {
-                for j in r {
-                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * av + bv, .zero), as: SIMD8<Float>.self)
-                }
-            } else {
-                for j in r {
-                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(py + j * 8).storeBytes(of: v * av + bv, as: SIMD8<Float>.self)
+        FeatureMap.withUnsafeData([x, y]) { maps in
+            let xd = maps[0], yd = maps[1]
+            parallelFor(chunks.count) { i in
+                let (nb, r) = chunks.item(i)
+                let px = xd + nb * chunks.spatial * 8, py = yd + nb * chunks.spatial * 8
+                let av = a[nb], bv = b[nb]
+                if relu {
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * av + bv, .zero), as: SIMD8<Float>.self)
+                    }
+                } else {
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: v * av + bv, as: SIMD8<Float>.self)
+                    }
                 }
             }
         }
@@ -138,14 +146,17 @@ enum BlockKernels {
     /// inference-mode residual block in one pass. Without `s` the gate is 1.
     static func gateAddReLU(_ y: FeatureMap, gate s: LaneVectors?, residual r: FeatureMap) {
         let chunks = BlockChunks(y)
-        parallelFor(chunks.count) { i in
-            let (nb, range) = chunks.item(i)
-            let py = y.data + nb * chunks.spatial * 8, pr = r.data + nb * chunks.spatial * 8
-            let sv = s?[nb] ?? SIMD8<Float>(repeating: 1)
-            for j in range {
-                let v = UnsafeRawPointer(py + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                let u = UnsafeRawPointer(pr + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * sv + u, .zero), as: SIMD8<Float>.self)
+        FeatureMap.withUnsafeData([y, r]) { maps in
+            let yd = maps[0], rd = maps[1]
+            parallelFor(chunks.count) { i in
+                let (nb, range) = chunks.item(i)
+                let py = yd + nb * chunks.spatial * 8, pr = rd + nb * chunks.spatial * 8
+                let sv = s?[nb] ?? SIMD8<Float>(repeating: 1)
+                for j in range {
+                    let v = UnsafeRawPointer(py + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    let u = UnsafeRawPointer(pr + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * sv + u, .zero), as: SIMD8<Float>.self)
+                }
             }
         }
     }
@@ -153,28 +164,31 @@ enum BlockKernels {
     /// dx = A·dy + B·x + C per (sample, block): the input gradient of every normalisation.
     /// With `reluOutput`, dy is first masked where that output is not positive (fused ReLU backward).
     static func normBackward(_ dy: FeatureMap, _ x: FeatureMap, _ A: LaneVectors, _ B: LaneVectors,
-                             _ C: LaneVectors, reluOutput mask: FeatureMap? = nil) -> FeatureMap {
-        let dx = FeatureMap(like: x)
+                             _ C: LaneVectors, reluOutput mask: FeatureMap? = nil) throws -> FeatureMap {
+        let dx = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
-        parallelFor(chunks.count) { i in
-            let (nb, r) = chunks.item(i)
-            let off = nb * chunks.spatial * 8
-            let px = x.data + off, pg = dy.data + off, po = dx.data + off
-            let pm = mask.map { $0.data + off }
-            let a = A[nb], b = B[nb], c = C[nb]
-            if let pm {
-                for j in r {
-                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
-                    UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
-                }
-            } else {
-                for j in r {
-                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    let g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+        FeatureMap.withUnsafeData([x, dy, dx] + (mask.map { [$0] } ?? [])) { maps in
+            let xd = maps[0], gd = maps[1], od = maps[2], md = maps.count > 3 ? maps[3] : nil
+            parallelFor(chunks.count) { i in
+                let (nb, r) = chunks.item(i)
+                let off = nb * chunks.spatial * 8
+                let px = xd + off, pg = gd + off, po = od + off
+                let pm = md.map { $0 + off }
+                let a = A[nb], b = B[nb], c = C[nb]
+                if let pm {
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                        UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+                    }
+                } else {
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        let g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(po + j * 8).storeBytes(of: a * g + b * v + c, as: SIMD8<Float>.self)
+                    }
                 }
             }
         }
@@ -182,28 +196,34 @@ enum BlockKernels {
     }
 
     /// Applies `f` to every element (padding lanes included: `f(0)` must be 0).
-    static func map(_ x: FeatureMap, _ f: (SIMD8<Float>) -> SIMD8<Float>) -> FeatureMap {
-        let y = FeatureMap(like: x)
+    static func map(_ x: FeatureMap, _ f: (SIMD8<Float>) -> SIMD8<Float>) throws -> FeatureMap {
+        let y = try FeatureMap(like: x)
         let total = x.count / 8
-        parallelChunks(total, minChunk: 4096) { r in
-            for j in r {
-                let v = UnsafeRawPointer(x.data + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(y.data + j * 8).storeBytes(of: f(v), as: SIMD8<Float>.self)
+        FeatureMap.withUnsafeData([x, y]) { maps in
+            let xd = maps[0], yd = maps[1]
+            parallelChunks(total, minChunk: 4096) { r in
+                for j in r {
+                    let v = UnsafeRawPointer(xd + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(yd + j * 8).storeBytes(of: f(v), as: SIMD8<Float>.self)
+                }
             }
         }
         return y
     }
 
     /// Combines two maps of the same shape element-wise (padding lanes included).
-    static func zip(_ a: FeatureMap, _ b: FeatureMap, _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) -> FeatureMap {
-        precondition(a.count == b.count, "feature maps differ in size")
-        let y = FeatureMap(like: a)
+    static func zip(_ a: FeatureMap, _ b: FeatureMap, _ f: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>) throws -> FeatureMap {
+        guard a.count == b.count else { throw NeuralEngineError.shapeMismatch("element-wise op on \(a.dims) and \(b.dims)") }
+        let y = try FeatureMap(like: a)
         let total = a.count / 8
-        parallelChunks(total, minChunk: 4096) { r in
-            for j in r {
-                let u = UnsafeRawPointer(a.data + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                let v = UnsafeRawPointer(b.data + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(y.data + j * 8).storeBytes(of: f(u, v), as: SIMD8<Float>.self)
+        FeatureMap.withUnsafeData([a, b, y]) { maps in
+            let ad = maps[0], bd = maps[1], yd = maps[2]
+            parallelChunks(total, minChunk: 4096) { r in
+                for j in r {
+                    let u = UnsafeRawPointer(ad + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    let v = UnsafeRawPointer(bd + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(yd + j * 8).storeBytes(of: f(u, v), as: SIMD8<Float>.self)
+                }
             }
         }
         return y

@@ -19,7 +19,7 @@ public final class ChannelScale {
         }
         saved = training ? (x, s) : nil
         let zero = LaneVectors(repeating: .zero, count: x.n * x.blocks)
-        return BlockKernels.affine(x, scale: laneVectors(s, blocks: x.blocks), shift: zero)
+        return try BlockKernels.affine(x, scale: laneVectors(s, blocks: x.blocks), shift: zero)
     }
 
     /// Returns dL/dx and dL/ds.
@@ -27,7 +27,7 @@ public final class ChannelScale {
         guard let (x, s) = saved else { throw NeuralEngineError.invalidArgument("ChannelScale.backward without a training forward") }
         saved = nil
         let zero = LaneVectors(repeating: .zero, count: x.n * x.blocks)
-        let dx = BlockKernels.affine(dy, scale: laneVectors(s, blocks: x.blocks), shift: zero)
+        let dx = try BlockKernels.affine(dy, scale: laneVectors(s, blocks: x.blocks), shift: zero)
         guard needScaleGradient else { return (dx, nil) }
         let (_, dot) = BlockKernels.gradientMoments(dy, x, center: zero)
         var ds = Tensor(shape: [x.n, x.c])
@@ -94,12 +94,14 @@ public final class GlobalAvgPool {
         var scaled = dy
         for i in 0..<scaled.count { scaled.data[i] /= Float(x.spatial) }
         let v = laneVectors(scaled, blocks: x.blocks)
-        let dx = FeatureMap(n: dims[0], c: dims[1], d: dims[2], h: dims[3], w: dims[4])
+        let dx = try FeatureMap(n: dims[0], c: dims[1], d: dims[2], h: dims[3], w: dims[4])
         let chunks = BlockChunks(dx)
-        parallelFor(chunks.count) { i in
-            let (nb, r) = chunks.item(i)
-            let p = dx.data + nb * chunks.spatial * 8, g = v[nb]
-            for j in r { UnsafeMutableRawPointer(p + j * 8).storeBytes(of: g, as: SIMD8<Float>.self) }
+        dx.withUnsafeData { data in
+            parallelFor(chunks.count) { i in
+                let (nb, r) = chunks.item(i)
+                let p = data + nb * chunks.spatial * 8, g = v[nb]
+                for j in r { UnsafeMutableRawPointer(p + j * 8).storeBytes(of: g, as: SIMD8<Float>.self) }
+            }
         }
         return dx
     }
@@ -115,7 +117,7 @@ private struct FeatureMapShape {
 /// the gradient unchanged to both inputs.
 public func add(_ a: FeatureMap, _ b: FeatureMap) throws -> FeatureMap {
     guard a.sameShape(b) else { throw NeuralEngineError.shapeMismatch("add: \(a.dims) vs \(b.dims)") }
-    return BlockKernels.zip(a, b) { $0 + $1 }
+    return try BlockKernels.zip(a, b) { $0 + $1 }
 }
 
 /// Channel concatenation [a, b] (a's channels first), as `torch.cat(dim=1)`.
@@ -123,16 +125,16 @@ public func concat(_ a: FeatureMap, _ b: FeatureMap) throws -> FeatureMap {
     guard a.n == b.n, a.d == b.d, a.h == b.h, a.w == b.w else {
         throw NeuralEngineError.shapeMismatch("concat: \(a.dims) vs \(b.dims)")
     }
-    let y = FeatureMap(like: a, channels: a.c + b.c, zeroed: a.c % 8 != 0)
+    let y = try FeatureMap(like: a, channels: a.c + b.c, zeroed: a.c % 8 != 0)
     copyChannels(from: a, 0..<a.c, to: y, at: 0)
     copyChannels(from: b, 0..<b.c, to: y, at: a.c)
     return y
 }
 
 /// The gradient of `concat`: the first `channels` channels of `dy`, and the rest.
-public func splitChannels(_ dy: FeatureMap, at channels: Int) -> (FeatureMap, FeatureMap) {
-    let a = FeatureMap(like: dy, channels: channels, zeroed: channels % 8 != 0)
-    let b = FeatureMap(like: dy, channels: dy.c - channels, zeroed: channels % 8 != 0)
+public func splitChannels(_ dy: FeatureMap, at channels: Int) throws -> (FeatureMap, FeatureMap) {
+    let a = try FeatureMap(like: dy, channels: channels, zeroed: channels % 8 != 0)
+    let b = try FeatureMap(like: dy, channels: dy.c - channels, zeroed: channels % 8 != 0)
     copyChannels(from: dy, 0..<channels, to: a, at: 0)
     copyChannels(from: dy, channels..<dy.c, to: b, at: 0)
     return (a, b)
@@ -142,18 +144,21 @@ public func splitChannels(_ dy: FeatureMap, at channels: Int) -> (FeatureMap, Fe
 /// sides are block-aligned, lane by lane otherwise.
 func copyChannels(from src: FeatureMap, _ range: Range<Int>, to dst: FeatureMap, at: Int) {
     let S = src.spatial
-    if range.lowerBound % 8 == 0, at % 8 == 0, range.count % 8 == 0 || range.upperBound == src.c {
-        let nb = (range.count + 7) / 8
-        parallelFor(src.n * nb) { i in
-            let nn = i / nb, k = i % nb
-            dst.block(nn, at / 8 + k).update(from: src.block(nn, range.lowerBound / 8 + k), count: S * 8)
+    FeatureMap.withUnsafeData([src, dst]) { maps in
+        let sd = maps[0], dd = maps[1]
+        if range.lowerBound % 8 == 0, at % 8 == 0, range.count % 8 == 0 || range.upperBound == src.c {
+            let nb = (range.count + 7) / 8
+            parallelFor(src.n * nb) { i in
+                let nn = i / nb, k = i % nb
+                (dd + dst.blockOffset(nn, at / 8 + k)).update(from: sd + src.blockOffset(nn, range.lowerBound / 8 + k), count: S * 8)
+            }
+            return
         }
-        return
-    }
-    parallelFor(src.n * range.count) { i in
-        let nn = i / range.count, c = range.lowerBound + i % range.count, o = at + i % range.count
-        let p = src.block(nn, c / 8) + c % 8, q = dst.block(nn, o / 8) + o % 8
-        for s in 0..<S { q[s * 8] = p[s * 8] }
+        parallelFor(src.n * range.count) { i in
+            let nn = i / range.count, c = range.lowerBound + i % range.count, o = at + i % range.count
+            let p = sd + src.blockOffset(nn, c / 8) + c % 8, q = dd + dst.blockOffset(nn, o / 8) + o % 8
+            for s in 0..<S { q[s * 8] = p[s * 8] }
+        }
     }
 }
 

@@ -1,22 +1,6 @@
 import CDNNL
 import Foundation
 
-/// A 64-byte aligned scratch buffer (reordered weights, weight gradients in oneDNN's layout).
-final class AlignedBuffer {
-    let bytes: Int
-    let raw: UnsafeMutableRawPointer
-
-    init(bytes: Int) {
-        self.bytes = Swift.max(bytes, 64)
-        let p = HostMemory.allocate(bytes: self.bytes)
-        precondition(p != nil, "out of memory (\(bytes) bytes)")
-        raw = p!
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: self.bytes)
-    }
-
-    deinit { HostMemory.deallocate(raw, bytes: bytes) }
-}
-
 /// oneDNN convolution or transposed convolution on `FeatureMap`s, with its three passes.
 ///
 /// Primitives are JIT-compiled per input shape and cached. For each pass the blocked `nCdhw8c`
@@ -199,42 +183,53 @@ final class ConvolutionKernel {
         return pass
     }
 
-    /// Reorders `fm` into `reorder`'s output layout (a scratch buffer), or hands back its own data.
-    private func input(_ fm: FeatureMap, blocked: dnnl_memory_desc_t, reorder: Primitive?, target: dnnl_memory_desc_t)
-        throws -> (UnsafeMutableRawPointer, AlignedBuffer?) {
-        guard let reorder else { return (UnsafeMutableRawPointer(fm.data), nil) }
-        let buf = AlignedBuffer(bytes: DNNL.byteSize(target))
-        try DNNL.execute(reorder, [(DNNL_ARG_FROM, blocked, UnsafeMutableRawPointer(fm.data)), (DNNL_ARG_TO, target, buf.raw)],
-                         work: fm.count * 8)
-        return (buf.raw, buf)
+    /// Runs `body` with `fm`'s data in `reorder`'s output layout: a reordered scratch copy, or, with no
+    /// reorder, `fm`'s own buffer (no copy).
+    private func withInput<R>(_ fm: FeatureMap, blocked: dnnl_memory_desc_t, reorder: Primitive?, target: dnnl_memory_desc_t,
+                              _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+        guard let reorder else { return try fm.withUnsafeData { try body(UnsafeMutableRawPointer($0)) } }
+        let buf = try AlignedBuffer(bytes: DNNL.byteSize(target))
+        return try buf.withUnsafeBytes { scratch in
+            try fm.withUnsafeData { data in
+                try DNNL.execute(reorder, [(DNNL_ARG_FROM, blocked, UnsafeMutableRawPointer(data)), (DNNL_ARG_TO, target, scratch)],
+                                 work: fm.count * 8)
+            }
+            return try body(scratch)
+        }
     }
 
-    /// Weights in the layout `pass` expects.
-    private func weights(_ w: Tensor, _ p: Plan, _ pass: Pass) throws -> (UnsafeMutableRawPointer, AlignedBuffer) {
-        let buf = AlignedBuffer(bytes: DNNL.byteSize(pass.weights))
-        try w.data.withUnsafeBufferPointer { wp in
-            let raw = UnsafeMutableRawPointer(mutating: wp.baseAddress!)
-            if let r = pass.weightsReorder {
-                try DNNL.execute(r, [(DNNL_ARG_FROM, p.userWeights, raw), (DNNL_ARG_TO, pass.weights, buf.raw)], work: w.count)
-            } else {
-                buf.raw.copyMemory(from: raw, byteCount: w.count * 4)
+    /// Runs `body` with the weights in the layout `pass` expects.
+    private func withWeights<R>(_ w: Tensor, _ p: Plan, _ pass: Pass, _ body: (UnsafeMutableRawPointer) throws -> R) throws -> R {
+        let buf = try AlignedBuffer(bytes: DNNL.byteSize(pass.weights))
+        return try buf.withUnsafeBytes { dst in
+            try w.data.withUnsafeBufferPointer { wp in
+                let raw = UnsafeMutableRawPointer(mutating: wp.baseAddress!)
+                if let r = pass.weightsReorder {
+                    try DNNL.execute(r, [(DNNL_ARG_FROM, p.userWeights, raw), (DNNL_ARG_TO, pass.weights, dst)], work: w.count)
+                } else {
+                    dst.copyMemory(from: raw, byteCount: w.count * 4)
+                }
             }
+            return try body(dst)
         }
-        return (buf.raw, buf)
     }
 
     /// Runs `body` writing an output of layout `md`, delivered as a blocked map.
     private func output(dims: [Int], blocked: dnnl_memory_desc_t, md: dnnl_memory_desc_t, reorder: Primitive?,
                         _ body: (UnsafeMutableRawPointer) throws -> Void) throws -> FeatureMap {
-        let y = FeatureMap(n: dims[0], c: dims[1], d: dims[2], h: dims[3], w: dims[4])
+        let y = try FeatureMap(n: dims[0], c: dims[1], d: dims[2], h: dims[3], w: dims[4])
         guard let reorder else {
-            try body(UnsafeMutableRawPointer(y.data))
+            try y.withUnsafeData { try body(UnsafeMutableRawPointer($0)) }
             return y
         }
-        let buf = AlignedBuffer(bytes: DNNL.byteSize(md))
-        try body(buf.raw)
-        try DNNL.execute(reorder, [(DNNL_ARG_FROM, md, buf.raw), (DNNL_ARG_TO, blocked, UnsafeMutableRawPointer(y.data))],
-                         work: y.count * 8)
+        let buf = try AlignedBuffer(bytes: DNNL.byteSize(md))
+        try buf.withUnsafeBytes { scratch in
+            try body(scratch)
+            try y.withUnsafeData { data in
+                try DNNL.execute(reorder, [(DNNL_ARG_FROM, md, scratch), (DNNL_ARG_TO, blocked, UnsafeMutableRawPointer(data))],
+                                 work: y.count * 8)
+            }
+        }
         y.zeroPadding()
         return y
     }
@@ -249,36 +244,36 @@ final class ConvolutionKernel {
     func forward(_ x: FeatureMap, weight: Tensor, bias: Tensor?) throws -> FeatureMap {
         let p = try plan(for: x)
         let ps = try pass(.forward, p, dims: x.dims)
-        let (src, keepSrc) = try input(x, blocked: p.src, reorder: ps.srcReorder, target: ps.src)
-        let (w, keepW) = try weights(weight, p, ps)
-        let y = try output(dims: outputDims(x), blocked: p.dst, md: ps.dst, reorder: ps.dstReorder) { dst in
-            var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-                (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_WEIGHTS, ps.weights, w), (DNNL_ARG_DST, ps.dst, dst)]
-            if hasBias, let bias {
-                try bias.data.withUnsafeBufferPointer { bp in
-                    args.append((DNNL_ARG_BIAS, p.bias, UnsafeMutableRawPointer(mutating: bp.baseAddress!)))
-                    try DNNL.execute(ps.primitive, args, work: flops(x))
+        return try withInput(x, blocked: p.src, reorder: ps.srcReorder, target: ps.src) { src in
+            try withWeights(weight, p, ps) { w in
+                try output(dims: outputDims(x), blocked: p.dst, md: ps.dst, reorder: ps.dstReorder) { dst in
+                    var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
+                        (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_WEIGHTS, ps.weights, w), (DNNL_ARG_DST, ps.dst, dst)]
+                    if hasBias, let bias {
+                        try bias.data.withUnsafeBufferPointer { bp in
+                            args.append((DNNL_ARG_BIAS, p.bias, UnsafeMutableRawPointer(mutating: bp.baseAddress!)))
+                            try DNNL.execute(ps.primitive, args, work: flops(x))
+                        }
+                    } else {
+                        try DNNL.execute(ps.primitive, args, work: flops(x))
+                    }
                 }
-            } else {
-                try DNNL.execute(ps.primitive, args, work: flops(x))
             }
         }
-        withExtendedLifetime((keepSrc, keepW)) {}
-        return y
     }
 
     /// dL/dx from dL/dy.
     func backwardData(_ dy: FeatureMap, input x: FeatureMap, weight: Tensor) throws -> FeatureMap {
         let p = try plan(for: x)
         let ps = try pass(.backwardData, p, dims: x.dims)
-        let (ddst, keepDst) = try input(dy, blocked: p.dst, reorder: ps.dstReorder, target: ps.dst)
-        let (w, keepW) = try weights(weight, p, ps)
-        let dx = try output(dims: x.dims, blocked: p.src, md: ps.src, reorder: ps.srcReorder) { dsrc in
-            try DNNL.execute(ps.primitive, [(DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_WEIGHTS, ps.weights, w),
-                                            (DNNL_ARG_DIFF_SRC, ps.src, dsrc)], work: flops(x))
+        return try withInput(dy, blocked: p.dst, reorder: ps.dstReorder, target: ps.dst) { ddst in
+            try withWeights(weight, p, ps) { w in
+                try output(dims: x.dims, blocked: p.src, md: ps.src, reorder: ps.srcReorder) { dsrc in
+                    try DNNL.execute(ps.primitive, [(DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_WEIGHTS, ps.weights, w),
+                                                    (DNNL_ARG_DIFF_SRC, ps.src, dsrc)], work: flops(x))
+                }
+            }
         }
-        withExtendedLifetime((keepDst, keepW)) {}
-        return dx
     }
 
     /// Adds dL/dW (PyTorch layout) and dL/db to the given gradients.
@@ -291,26 +286,34 @@ final class ConvolutionKernel {
         }
         let p = try plan(for: x)
         let ps = try pass(.backwardWeights, p, dims: x.dims)
-        let (src, keepSrc) = try input(x, blocked: p.src, reorder: ps.srcReorder, target: ps.src)
-        let (ddst, keepDst) = try input(dy, blocked: p.dst, reorder: ps.dstReorder, target: ps.dst)
-        let dw = AlignedBuffer(bytes: DNNL.byteSize(ps.weights))
-        let db = AlignedBuffer(bytes: outChannels * 4)
-        var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
-            (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_DIFF_WEIGHTS, ps.weights, dw.raw)]
-        if hasBias { args.append((DNNL_ARG_DIFF_BIAS, p.bias, db.raw)) }
-        try DNNL.execute(ps.primitive, args, work: flops(x))
-        // oneDNN wrote into dw and db through raw pointers; without this the optimiser may free db (whose
-        // last Swift use can be building `args`) before the primitive writes the bias gradient into it.
-        withExtendedLifetime((keepSrc, keepDst, dw, db)) {}
-        if let reorder = ps.weightsReorder {
-            let user = AlignedBuffer(bytes: weightGrad.count * 4)
-            try DNNL.execute(reorder, [(DNNL_ARG_FROM, ps.weights, dw.raw), (DNNL_ARG_TO, p.userWeights, user.raw)],
-                             work: weightGrad.count)
-            add(user.raw, into: &weightGrad)
-        } else {
-            add(dw.raw, into: &weightGrad)
+        let dw = try AlignedBuffer(bytes: DNNL.byteSize(ps.weights))
+        let db = try AlignedBuffer(bytes: outChannels * 4)
+        // Every raw pointer oneDNN reads or writes is used inside the closure that keeps its owner alive.
+        try withInput(x, blocked: p.src, reorder: ps.srcReorder, target: ps.src) { src in
+            try withInput(dy, blocked: p.dst, reorder: ps.dstReorder, target: ps.dst) { ddst in
+                try dw.withUnsafeBytes { dwp in
+                    try db.withUnsafeBytes { dbp in
+                        var args: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = [
+                            (DNNL_ARG_SRC, ps.src, src), (DNNL_ARG_DIFF_DST, ps.dst, ddst), (DNNL_ARG_DIFF_WEIGHTS, ps.weights, dwp)]
+                        if hasBias { args.append((DNNL_ARG_DIFF_BIAS, p.bias, dbp)) }
+                        try DNNL.execute(ps.primitive, args, work: flops(x))
+                    }
+                }
+            }
         }
-        if hasBias, biasGrad != nil { add(db.raw, into: &biasGrad!) }
+        try dw.withUnsafeBytes { dwp in
+            if let reorder = ps.weightsReorder {
+                let user = try AlignedBuffer(bytes: weightGrad.count * 4)
+                try user.withUnsafeBytes { up in
+                    try DNNL.execute(reorder, [(DNNL_ARG_FROM, ps.weights, dwp), (DNNL_ARG_TO, p.userWeights, up)],
+                                     work: weightGrad.count)
+                    add(up, into: &weightGrad)
+                }
+            } else {
+                add(dwp, into: &weightGrad)
+            }
+        }
+        if hasBias, biasGrad != nil { db.withUnsafeBytes { add($0, into: &biasGrad!) } }
     }
 
     private func add(_ raw: UnsafeMutableRawPointer, into t: inout Tensor) {

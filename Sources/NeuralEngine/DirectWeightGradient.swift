@@ -19,13 +19,16 @@ enum DirectWeightGradient {
         let slabs = (dy.d + slab - 1) / slab
         let items = OB * IB * slabs
         var partial = [SIMD8<Double>](repeating: .zero, count: items * taps * 8)
-        partial.withUnsafeMutableBufferPointer { pb in
-            let pb = pb
-            parallelFor(items) { item in
-                let ob = item / (IB * slabs), ib = (item / slabs) % IB, sl = item % slabs
-                let out = pb.baseAddress! + item * taps * 8
-                accumulate(x: x, dy: dy, ob: ob, ib: ib, zRange: (sl * slab)..<Swift.min(dy.d, (sl + 1) * slab),
-                           k: k, s: s, p: p, into: out)
+        FeatureMap.withUnsafeData([x, dy]) { maps in
+            let xData = maps[0], dyData = maps[1]
+            partial.withUnsafeMutableBufferPointer { pb in
+                let pb = pb
+                parallelFor(items) { item in
+                    let ob = item / (IB * slabs), ib = (item / slabs) % IB, sl = item % slabs
+                    let out = pb.baseAddress! + item * taps * 8
+                    accumulate(x: x, xData, dy: dy, dyData, ob: ob, ib: ib, zRange: (sl * slab)..<Swift.min(dy.d, (sl + 1) * slab),
+                               k: k, s: s, p: p, into: out)
+                }
             }
         }
         var dw = [Float](repeating: 0, count: O * I * taps)
@@ -53,11 +56,13 @@ enum DirectWeightGradient {
 
     /// Adds, for one (output block, input block) and output slices `zRange`, every tap's 8×8 block:
     /// out[tap * 8 + inputLane] (a vector over output lanes).
-    private static func accumulate(x: FeatureMap, dy: FeatureMap, ob: Int, ib: Int, zRange: Range<Int>,
+    /// `xData` and `dyData` are the buffers of `x` and `dy`, valid for the call.
+    private static func accumulate(x: FeatureMap, _ xData: UnsafeMutablePointer<Float>, dy: FeatureMap, _ dyData: UnsafeMutablePointer<Float>,
+                                   ob: Int, ib: Int, zRange: Range<Int>,
                                    k: Int, s: Int, p: Int, into out: UnsafeMutablePointer<SIMD8<Double>>) {
         let Wo = dy.w, Ho = dy.h, W = x.w, H = x.h, D = x.d
         for n in 0..<dy.n {
-            let gBase = dy.block(n, ob), xBase = x.block(n, ib)
+            let gBase = dyData + dy.blockOffset(n, ob), xBase = xData + x.blockOffset(n, ib)
             for z in zRange {
                 for y in 0..<Ho {
                     let gRow = gBase + ((z * Ho + y) * Wo) * 8

@@ -61,8 +61,8 @@ public final class GroupNorm3d: StateProvider {
                 b[nn * x.paddedChannels + c] = Float(Double(bias?.value.data[c] ?? 0) - mean[nn * groups + g] * k)
             }
         }
-        let y = BlockKernels.affine(x, scale: BlockKernels.lanes(a, blocks: x.n * x.blocks),
-                                    shift: BlockKernels.lanes(b, blocks: x.n * x.blocks), relu: relu)
+        let y = try BlockKernels.affine(x, scale: BlockKernels.lanes(a, blocks: x.n * x.blocks),
+                                        shift: BlockKernels.lanes(b, blocks: x.n * x.blocks), relu: relu)
         saved = training ? (x, mean, invStd, relu ? y : nil) : nil
         return y
     }
@@ -99,7 +99,7 @@ public final class GroupNorm3d: StateProvider {
             }
         }
         let nb = x.n * x.blocks
-        return BlockKernels.normBackward(dy, x, BlockKernels.lanes(A, blocks: nb), BlockKernels.lanes(B, blocks: nb),
-                                         BlockKernels.lanes(C, blocks: nb), reluOutput: reluOutput)
+        return try BlockKernels.normBackward(dy, x, BlockKernels.lanes(A, blocks: nb), BlockKernels.lanes(B, blocks: nb),
+                                             BlockKernels.lanes(C, blocks: nb), reluOutput: reluOutput)
     }
 }

@@ -4,6 +4,9 @@ public enum NeuralEngineError: Error, CustomStringConvertible, Equatable {
     case backend(what: String, status: Int)
     case shapeMismatch(String)
     case invalidArgument(String)
+    /// The system refused memory for `what` (an activation or scratch buffer): the input is too large
+    /// for this machine, or other processes hold the memory.
+    case outOfMemory(String)
     /// A safetensors file is malformed or lacks what the caller needs.
     case safetensors(file: String, problem: String)
 
@@ -12,6 +15,7 @@ public enum NeuralEngineError: Error, CustomStringConvertible, Equatable {
         case .backend(let what, let status): return "oneDNN failed in \(what) (status \(status))"
         case .shapeMismatch(let s): return "shape mismatch: \(s)"
         case .invalidArgument(let s): return "invalid argument: \(s)"
+        case .outOfMemory(let what): return "out of memory allocating \(what)"
         case .safetensors(let file, let problem): return "\(file): \(problem)"
         }
     }

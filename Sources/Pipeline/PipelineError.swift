@@ -14,6 +14,8 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(String)
     /// A step that needs something this build does not have (for example a U-Net model folder).
     case unavailable(String)
+    /// A download (the CT template) or its checksum verification failed; `file` is the URL or tool.
+    case download(file: String, problem: String)
     /// The run was stopped on purpose (a test hook or an interrupt) before it finished.
     case interrupted(String)
 
@@ -25,6 +27,7 @@ public enum PipelineError: Error, CustomStringConvertible, Equatable {
         case .invalidArgument(let s): return "invalid argument: \(s)"
         case .unavailable(let s): return s
         case .interrupted(let s): return "interrupted: \(s)"
+        case .download(let f, let p): return "\(f): download failed: \(p)"
         }
     }
 }

@@ -64,7 +64,7 @@ public final class LocalCorrelation {
                     tmp[3 * nx + i] = mv * mv
                     tmp[4 * nx + i] = fv * mv
                 }
-                for c in 0..<5 { LocalCorrelation.runningSum(tmp + c * nx, into: b[c] + o, nx, r) }
+                for c in 0..<5 { BufferFilter.runningSum(tmp + c * nx, into: b[c] + o, nx, r) }
             }
         }
         for c in 0..<5 { boxJK(b[c]) }
@@ -121,7 +121,7 @@ public final class LocalCorrelation {
                                     }
                                 }
                                 if wantF || wantM {
-                                    for c in 0..<channels { LocalCorrelation.runningSum(tmp + c * nx, into: b[c] + o, nx, r) }
+                                    for c in 0..<channels { BufferFilter.runningSum(tmp + c * nx, into: b[c] + o, nx, r) }
                                 }
                             }
                             pp[chunk] = sum
@@ -153,18 +153,6 @@ public final class LocalCorrelation {
     /// Box sums along j then k (the i direction was summed when the channel was produced).
     private func boxJK(_ c: UnsafeMutablePointer<Float>) {
         BufferFilter.boxSum(c, shape, radius: radius, scratch: scratch, alongI: false)
-    }
-
-    /// Truncated-window running sum of one line.
-    @inline(__always)
-    static func runningSum(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, _ nx: Int, _ r: Int) {
-        var acc: Float = 0
-        for i in 0...Swift.min(r, nx - 1) { acc += src[i] }
-        for i in 0..<nx {
-            dst[i] = acc
-            if i + r + 1 < nx { acc += src[i + r + 1] }
-            if i - r >= 0 { acc -= src[i - r] }
-        }
     }
 
     /// Volume-level entry point: mean LNCC over the mask and the derivative images dS/dF and dS/dM.

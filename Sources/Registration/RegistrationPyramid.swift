@@ -26,7 +26,7 @@ struct RegistrationPyramid {
             let grid = LevelGrid.make(over: image.geometry, spacing: s)
             var src = current
             if extra.max() > 0.05 * s {
-                src = try src.gaussianSmoothed(sigmaMM: extra, truncate: 3)
+                src = try src.gaussianSmoothed(sigmaMM: extra, truncate: BufferFilter.gaussianTruncate)
             }
             current = try Resampler(interpolation: .linear, outsideValue: Double(outside)).resample(src, to: grid)
             blur = SIMD3<Double>((0..<3).map { Swift.max(blur[$0], target) })

@@ -63,7 +63,7 @@ public final class ResBlock3D: StateProvider {
         if fuseNormActivation {
             h = try norm1.forward(h, training: training, relu: true)
         } else {
-            h = act1.forward(try norm1.forward(h, training: training), training: training)
+            h = try act1.forward(try norm1.forward(h, training: training), training: training)
         }
         h = try drop.forward(h, training: training)
         h = try conv2.forward(h, training: training)

@@ -152,7 +152,7 @@ public struct Segmenter {
     }
 
     func runNetwork(_ image: [Float], size: SIMD3<Int>) throws -> [Float] {
-        let x = FeatureMap(Tensor(shape: [1, 1, size.z, size.y, size.x], data: image))
+        let x = try FeatureMap(Tensor(shape: [1, 1, size.z, size.y, size.x], data: image))
         let logits = try model.network.forward(x, training: false).tensor()
         return Softmax().forward(logits, training: false).data
     }

@@ -204,7 +204,7 @@ public final class Trainer {
                     labels += lab
                 }
                 let n = idx.count
-                let x = FeatureMap(Tensor(shape: [n, 1, size.z, size.y, size.x], data: images))
+                let x = try FeatureMap(Tensor(shape: [n, 1, size.z, size.y, size.x], data: images))
                 let logits = try net.forward(x, training: true).tensor()
                 let r = try loss(logits, LabelMap(shape: [n, size.z, size.y, size.x], data: labels))
                 net.zeroGrad()

@@ -29,7 +29,7 @@ public final class UpBlock3D: StateProvider {
     /// Returns (dL/dx, dL/dskip).
     public func backward(_ dy: FeatureMap) throws -> (FeatureMap, FeatureMap) {
         let dcat = try block.backward(dy)!
-        let (du, dskip) = splitChannels(dcat, at: upChannels)
+        let (du, dskip) = try splitChannels(dcat, at: upChannels)
         return (try up.backward(du), dskip)
     }
 }

@@ -268,23 +268,6 @@ final class UniformStackTests: XCTestCase {
         })
     }
 
-    func testConverterWritesOneVolumeUnlessExactPartsAreAsked() throws {
-        let v = SynthVolumes.head(size: SIMD3(16, 14, 30))
-        let s = try series(v, keep: variableKeep, name: "conv")
-        defer { try? FileManager.default.removeItem(at: s.dir) }
-        let index = try DICOMIndex.build(s.dir)
-        let outDir = SynthVolumes.tempDir("convout")
-        defer { try? FileManager.default.removeItem(at: outDir) }
-        let whole = try DICOMConverter.convert(index, to: outDir.appendingPathComponent("w"))
-        XCTAssertEqual(whole.count, 1)
-        XCTAssertFalse(whole[0].volume.lastPathComponent.contains("_part"))
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: whole[0].sidecar)) as? [String: Any]
-        XCTAssertNotNil(json?["UniformResampling"])
-        let parts = try DICOMConverter.convert(index, to: outDir.appendingPathComponent("p"), options: DICOMConverter.Options(exactParts: true))
-        XCTAssertEqual(parts.count, 2)
-        XCTAssertTrue(parts.allSatisfy { $0.assembled.resampling == nil })
-    }
-
     func testGETiltedVariableSpacingIsOneVolumeOverTheWholeHead() throws {
         let index = try DICOMIndex.build(try SampleData.dicom("ct_ge_tilt_varspacing"))
         let g = SeriesGrouping.group(index.images)[0].series[0]

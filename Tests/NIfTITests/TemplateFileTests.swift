@@ -4,7 +4,7 @@ import NIfTI
 import XCTest
 
 /// The project's copy of the public CT template reads with the geometry nibabel reports for it
-/// (tests/reference/test_nifti.py compares every file against nibabel itself).
+/// (reference-tests/test_nifti.py compares every file against nibabel itself).
 final class TemplateFileTests: XCTestCase {
     func testTemplate2mm() throws {
         guard let dir = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory?.appendingPathComponent("ct_template"),

@@ -50,13 +50,24 @@ final class HostMemoryTests: XCTestCase {
         XCTAssertEqual(HostMemory.mappedBytes, HostMemory.largeBufferBytes.current)
     }
 
-    func testFeatureMapsRoundTripThroughCachedBuffers() {
+    func testFeatureMapsRoundTripThroughCachedBuffers() throws {
         // A cached buffer holds old values: a zeroed map must still come back zeroed.
         do {
-            let m = FeatureMap(n: 1, c: 8, d: 64, h: 64, w: 64)
-            m.data.update(repeating: 7, count: m.count)
+            let m = try FeatureMap(n: 1, c: 8, d: 64, h: 64, w: 64)
+            m.withUnsafeData { $0.update(repeating: 7, count: m.count) }
         }
-        let z = FeatureMap(n: 1, c: 8, d: 64, h: 64, w: 64, zeroed: true)
-        XCTAssertEqual((0..<z.count).reduce(Float(0)) { max($0, abs(z.data[$1])) }, 0)
+        let z = try FeatureMap(n: 1, c: 8, d: 64, h: 64, w: 64, zeroed: true)
+        XCTAssertEqual(z.withUnsafeData { p in (0..<z.count).reduce(Float(0)) { max($0, abs(p[$1])) } }, 0)
+    }
+
+    /// A map the system cannot hold is an error the caller can report, not a crash.
+    func testImpossibleFeatureMapThrowsOutOfMemory() {
+        XCTAssertThrowsError(try FeatureMap(n: 1 << 20, c: 1 << 20, d: 1 << 10, h: 1 << 10, w: 1 << 10)) { e in
+            guard case NeuralEngineError.outOfMemory = e else { return XCTFail("expected outOfMemory, got \(e)") }
+        }
+        XCTAssertThrowsError(try FeatureMap(n: 1, c: 4096, d: 4096, h: 4096, w: 4096)) { e in
+            guard case NeuralEngineError.outOfMemory = e else { return XCTFail("expected outOfMemory, got \(e)") }
+        }
+        XCTAssertThrowsError(try FeatureMap(n: 1, c: 0, d: 1, h: 1, w: 1))
     }
 }

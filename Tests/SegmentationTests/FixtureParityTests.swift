@@ -37,7 +37,7 @@ final class FixtureParityTests: XCTestCase {
     /// ~1e-9 for one element, so Adam's first step lr·g/(|g|+eps) amplifies rounding noise).
     /// Our values are within 1.5e-6, 4e-6 and 3.5e-5 of the float64 run. These entries get the fixture's own
     /// measured error plus the README tolerance; every other entry the README's tolerance.
-    /// `test_fixture_training_step_float64_reference` in tests/reference/test_nn.py is that float64 run:
+    /// `test_fixture_training_step_float64_reference` in reference-tests/test_nn.py is that float64 run:
     /// it checks that exactly the two gradient-norm entries below exceed the tolerance.
     static let fixtureGradientNoise = ["decoder.ups.1.block.norm1.weight": 1.56e-4 + 1e-4,
                                        "decoder.ups.1.up.bias": 1.34e-4 + 1e-4]

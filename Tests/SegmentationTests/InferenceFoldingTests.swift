@@ -5,9 +5,9 @@ import XCTest
 /// Evaluation folds each batch norm into its convolution, fuses ReLU into the first one and does gate,
 /// residual and ReLU in place. It must give the logits of the layer-by-layer evaluation.
 final class InferenceFoldingTests: XCTestCase {
-    func randomMap(_ shape: [Int], seed: UInt64) -> FeatureMap {
+    func randomMap(_ shape: [Int], seed: UInt64) throws -> FeatureMap {
         var rng = RandomSource(seed: seed)
-        return FeatureMap(Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-1, 2) }))
+        return try FeatureMap(Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { _ in rng.uniform(-1, 2) }))
     }
 
     func testFoldedEvaluationMatchesLayerByLayer() throws {
@@ -24,7 +24,7 @@ final class InferenceFoldingTests: XCTestCase {
                     for i in 0..<p.value.count { p.value.data[i] = name.hasSuffix("weight") ? rng.uniform(0.5, 1.5) : rng.uniform(-0.5, 0.5) }
                 }
             }
-            let x = randomMap([1, 2, 16, 12, 8], seed: 11)
+            let x = try randomMap([1, 2, 16, 12, 8], seed: 11)
             let folded = try net.forward(x, training: false).tensor()
             net.residualBlocks.forEach { $0.foldsNormalization = false }
             let reference = try net.forward(x, training: false).tensor()
@@ -43,7 +43,7 @@ final class InferenceFoldingTests: XCTestCase {
     func testInstanceNormIsNotFoldedAndStillEvaluates() throws {
         let config = UNetConfig(inChannels: 1, classes: 3, baseChannels: 4, levels: 2, norm: .instance)
         let net = try UNet3D(config: config, seed: 1)
-        let x = randomMap([1, 1, 8, 8, 8], seed: 2)
+        let x = try randomMap([1, 1, 8, 8, 8], seed: 2)
         let a = try net.forward(x, training: false).tensor()
         net.residualBlocks.forEach { $0.foldsNormalization = false }
         let b = try net.forward(x, training: false).tensor()

@@ -14,7 +14,7 @@ import nibabel as nib
 import numpy as np
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("DEEPSTROKE_BIN", os.path.join(ROOT, ".build/release/deepstroke"))
 # The NIfTI rewriter is a test tool, built as the separate `deepstroke-bench` executable.
 BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", os.path.join(ROOT, ".build/release/deepstroke-bench"))

@@ -12,7 +12,7 @@ import pytest
 from test_dicom import BIN
 
 pytestmark = pytest.mark.skipif(not os.path.exists(BIN), reason="deepstroke binary not built")
-DATA = os.environ.get("DEEPSTROKE_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "data"))
+DATA = os.environ.get("DEEPSTROKE_DATA", os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data"))
 NOT_ASSESSABLE = 3
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = os.environ.get("DEEPSTROKE_BIN", str(ROOT / ".build/release/deepstroke"))
 # The timing commands are the separate `deepstroke-bench` executable.
 BENCH_BIN = os.environ.get("DEEPSTROKE_BENCH_BIN", str(ROOT / ".build/release/deepstroke-bench"))

@@ -1,3 +1,4 @@
+import Atlas
 import Foundation
 import ImageCore
 
@@ -53,7 +54,7 @@ public struct TemplateFetcher {
                 try TemplateFetcher.download(url, to: tmp, curl: curl)
                 let digest = try SHA256.hex(ofFile: tmp)
                 guard digest == f.sha256 else {
-                    throw NIfTIError.download(file: url.absoluteString, problem: "SHA-256 is \(digest), expected \(f.sha256); the file was not installed")
+                    throw PipelineError.download(file: url.absoluteString, problem: "SHA-256 is \(digest), expected \(f.sha256); the file was not installed")
                 }
             }
             log("ok \(f.name)")
@@ -73,7 +74,7 @@ public struct TemplateFetcher {
             let candidate = dir.appendingPathComponent("curl")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
-        throw NIfTIError.download(file: "curl", problem: "curl is not installed or not on PATH (Debian: apt-get install curl)")
+        throw PipelineError.download(file: "curl", problem: "curl is not installed or not on PATH (Debian: apt-get install curl)")
     }
 
     static func download(_ url: URL, to file: URL, curl: URL) throws {
@@ -85,7 +86,7 @@ public struct TemplateFetcher {
         p.standardOutput = FileHandle.nullDevice
         p.standardInput = FileHandle.nullDevice
         do { try p.run() } catch {
-            throw NIfTIError.download(file: url.absoluteString, problem: "cannot start curl: \(error)")
+            throw PipelineError.download(file: url.absoluteString, problem: "cannot start curl: \(error)")
         }
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -99,7 +100,7 @@ public struct TemplateFetcher {
             default: hint = ""
             }
             let detail = message.split(separator: "\n").last.map(String.init) ?? ""
-            throw NIfTIError.download(file: url.absoluteString, problem: "curl exited with status \(p.terminationStatus)\(hint)\(detail.isEmpty ? "" : ": " + detail)")
+            throw PipelineError.download(file: url.absoluteString, problem: "curl exited with status \(p.terminationStatus)\(hint)\(detail.isEmpty ? "" : ": " + detail)")
         }
     }
 }

@@ -18,7 +18,7 @@ nib = pytest.importorskip("nibabel")
 ants = pytest.importorskip("ants")
 pd = pytest.importorskip("pandas")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = os.environ.get("DEEPSTROKE_BIN", str(ROOT / ".build/release/deepstroke"))
 TEMPLATE = Path(os.environ.get("DEEPSTROKE_DATA", ROOT.parent / "shared/data")) / "ct_template"
 

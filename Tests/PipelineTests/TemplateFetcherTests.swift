@@ -1,14 +1,18 @@
+import Atlas
 import Foundation
 import ImageCore
-import NIfTI
+import Pipeline
 import XCTest
 
 /// The real download path (curl, temporary file, checksum, rename) run against file:// sources.
 final class TemplateFetcherTests: XCTestCase {
     var dir: URL!
     override func setUpWithError() throws {
-        dir = try makeTempDir()
-        if (try? runTool("curl", ["--version"])) == nil { throw XCTSkip("curl is not installed") }
+        dir = Fixtures.tempDir("fetch")
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        if !path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/curl") }) {
+            throw XCTSkip("curl is not installed")
+        }
     }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
 

@@ -15,7 +15,7 @@ import pytest
 
 from data_skips import MISSING_DATA, is_data_skip
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("DEEPSTROKE_DATA") or ROOT.parent / "shared" / "data")
 REQUIRE_DATA = os.environ.get("DEEPSTROKE_REQUIRE_DATA") == "1"
 

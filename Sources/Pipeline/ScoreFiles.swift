@@ -1,3 +1,4 @@
+import ASPECTS
 import Foundation
 import ImageCore
 import NIfTI

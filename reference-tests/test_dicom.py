@@ -14,7 +14,7 @@ import numpy as np
 import pydicom
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("DEEPSTROKE_BIN", os.path.join(ROOT, ".build/release/deepstroke"))
 DATA = os.environ.get("DEEPSTROKE_DATA", os.path.join(os.path.dirname(ROOT), "shared/data"))
 DICOM = os.path.join(DATA, "dicom")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEMO_LESION = {"right": 6, "left": 10}   # DemoPatient: right I, M2, M3, M5 hypodense
 
 

@@ -23,7 +23,7 @@ import pytest
 
 ants = pytest.importorskip("ants")
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 BIN = os.environ.get("DEEPSTROKE_BIN", str(ROOT / ".build/release/deepstroke"))
 DATA = pathlib.Path(os.environ.get("DEEPSTROKE_DATA", ROOT.parent / "shared/data"))
 TEMPLATE = DATA / "ct_template" / "template_2mm.nii.gz"
