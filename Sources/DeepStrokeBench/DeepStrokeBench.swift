@@ -8,7 +8,7 @@ import CommandSupport
 struct DeepStrokeBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deepstroke-bench",
-        abstract: "Timing and test tools for bench/*.py and tests/reference (not needed to use DeepStroke).",
+        abstract: "Timing and test tools for bench/*.py and reference-tests (not needed to use DeepStroke).",
         subcommands: [BenchNIfTICommand.self, BenchResample.self, BenchSmooth.self, BenchUNetCommand.self,
                       NIfTIConvertCommand.self])
 

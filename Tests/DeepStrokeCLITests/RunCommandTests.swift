@@ -2,7 +2,7 @@ import XCTest
 
 /// `deepstroke run`'s refusals, through the real executable: a usage error exits 64 before anything is
 /// read, a missing or unreadable input exits 1 with one line naming it, and nothing is left behind.
-/// (Whole runs and their not-assessable exit code 3 are tests/reference/test_run_gates.py and test_seg.py.)
+/// (Whole runs and their not-assessable exit code 3 are reference-tests/test_run_gates.py and test_seg.py.)
 final class RunCommandTests: XCTestCase {
     let deepstroke = CommandLineRunner.deepstroke
 
