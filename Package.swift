@@ -17,7 +17,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "deepstroke", targets: ["DeepStrokeCLI"]),
-        // Timing commands for bench/*.py and the NIfTI rewriter of tests/reference; not for users.
+        // Timing commands for bench/*.py and the NIfTI rewriter of reference-tests; not for users.
         .executable(name: "deepstroke-bench", targets: ["DeepStrokeBench"]),
         .library(name: "DeepStroke", targets: ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration",
                                                "NeuralEngine", "Segmentation", "Atlas", "ASPECTS", "Rendering", "Pipeline"]),
