@@ -47,8 +47,12 @@ let package = Package(
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
+        // DICOM Upper Layer and DIMSE (PS3.7, PS3.8): PDUs, associations, C-ECHO/C-STORE SCP and SCU.
+        module("DICOMNetwork", ["DICOM"]),
+        // `deepstroke serve`: inbox, SQLite job store, study timeout, workers, sender with retry.
+        module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "DeepStrokeCLI",
-                          dependencies: ["Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["Pipeline", "DICOMNode", "DICOMNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
 
         tests("ImageCoreTests", ["ImageCore"]),
@@ -61,6 +65,7 @@ let package = Package(
         tests("AtlasTests", ["Atlas", "ASPECTS", "NIfTI", "Rendering", "DICOM", "Registration", "Morphology"]),
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
+        tests("DICOMNetworkTests", ["DICOMNetwork"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
     ]
 )

@@ -12,6 +12,7 @@ struct DeepStroke: ParsableCommand {
             StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
             NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self,
             NIfTICommand.self, BenchCommand.self, RegisterCommand.self, ApplyCommand.self, LabelCommand.self,
+            ServeCommand.self,
         ]
     )
 }

@@ -1,0 +1,5 @@
+import ArgumentParser
+import Pipeline
+
+/// `--method atlas|unet|both` parsed by the argument parser itself (its error lists the choices).
+extension EndToEndRun.Method: @retroactive ExpressibleByArgument {}
