@@ -50,7 +50,7 @@ let package = Package(
         // DICOM Upper Layer and DIMSE (PS3.7, PS3.8): PDUs, associations, C-ECHO/C-STORE SCP and SCU.
         module("DICOMNetwork", ["DICOM"]),
         // `deepstroke serve`: inbox, SQLite job store, study timeout, workers, sender with retry.
-        module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "ASPECTS", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "DeepStrokeCLI",
                           dependencies: ["Pipeline", "DICOMNode", "DICOMNetwork", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),

@@ -60,7 +60,8 @@ public final class DICOMNode: @unchecked Sendable {
         for i in 0..<c.workers {
             let w = StudyWorker(index: i + 1, store: store, inbox: inbox, output: c.output, processor: processor,
                                 maxAttempts: c.maxProcessingAttempts, log: log, isRunning: alive)
-            spawn("worker-\(i + 1)") { w.loop() }
+            // The pipeline runs on this thread: give it the main thread's stack size, not a helper's.
+            spawn("worker-\(i + 1)", stackSize: 64 << 20) { w.loop() }
         }
         if let d = c.destination {
             let sender = ResultSender(store: store, scu: StorageSCU(callingAE: c.aeTitle, peer: d, limits: c.limits), output: c.output,
@@ -79,9 +80,10 @@ public final class DICOMNode: @unchecked Sendable {
         scp?.stop()
     }
 
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    private func spawn(_ name: String, stackSize: Int? = nil, _ body: @escaping @Sendable () -> Void) {
         let t = Thread { body() }
         t.name = name
+        if let s = stackSize { t.stackSize = s }
         t.start()
     }
 }

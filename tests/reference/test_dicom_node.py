@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import subprocess
 import time
+from contextlib import closing
 from pathlib import Path
 
 import nibabel as nib
@@ -114,19 +115,19 @@ class Node:
             self.proc.wait()
 
     def db(self):
-        c = sqlite3.connect(f"file:{self.inbox / 'deepstroke-node.sqlite'}?mode=ro", uri=True, timeout=10)
+        c = sqlite3.connect(self.inbox / "deepstroke-node.sqlite", timeout=10)
         c.row_factory = sqlite3.Row
         return c
 
     def studies(self):
         try:
-            with self.db() as c:
+            with closing(self.db()) as c:
                 return {r["key"]: dict(r) for r in c.execute("SELECT * FROM study")}
         except sqlite3.OperationalError:
             return {}
 
     def sends(self):
-        with self.db() as c:
+        with closing(self.db()) as c:
             return [dict(r) for r in c.execute("SELECT * FROM send")]
 
     def wait(self, predicate, what, timeout=400):
