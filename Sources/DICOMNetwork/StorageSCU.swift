@@ -20,6 +20,12 @@ public struct StorageSCU: Sendable {
         public var status: UInt16?
         public var error: String?
         public var succeeded: Bool { status.map(DIMSEStatus.isSuccess) ?? false }
+
+        public init(file: URL, status: UInt16?, error: String?) {
+            self.file = file
+            self.status = status
+            self.error = error
+        }
     }
 
     /// Verification: association, C-ECHO, release.

@@ -25,6 +25,7 @@ public final class Inbox: @unchecked Sendable {
         self.fsync = fsync
         self.log = log
         let fm = FileManager.default
+        let incoming = root.appendingPathComponent(".incoming")
         // Leftovers of a crash mid-write: never acknowledged, so the sender has sent (or will send) them again.
         try? fm.removeItem(at: incoming)
         do {
