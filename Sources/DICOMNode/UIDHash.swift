@@ -5,8 +5,6 @@ import ImageCore
 /// the same hash, so an operator can follow one study without ever seeing its UID.
 public enum UIDHash {
     public static func of(_ uid: String) -> String {
-        var h = SHA256()
-        h.update(Array(uid.utf8))
-        return String(SHA256.hex(of: h.finalize()).prefix(16))
+        String(SHA256.hex(of: Array(uid.utf8)).prefix(16))
     }
 }
