@@ -56,6 +56,9 @@ struct ServeCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The pipeline reports its steps with print(): line-buffer them so a log file or the journal has
+        // them as they happen, not when a buffer fills (or never, after a kill).
+        setvbuf(stdout, nil, _IOLBF, 0)
         var c = NodeConfiguration(inbox: URL(fileURLWithPath: inbox), output: URL(fileURLWithPath: output))
         c.port = port
         c.host = host
