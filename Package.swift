@@ -66,6 +66,7 @@ let package = Package(
         tests("ASPECTSTests", ["ASPECTS"]),
         tests("RenderingTests", ["Rendering"]),
         tests("DICOMNetworkTests", ["DICOMNetwork"]),
+        tests("DICOMNodeTests", ["DICOMNode"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
     ]
 )
