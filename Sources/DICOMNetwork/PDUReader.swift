@@ -23,10 +23,12 @@ public struct PDUReader {
         guard let max = limit(for: type) else {
             throw NetworkError.malformedPDU("unknown PDU type 0x\(String(type, radix: 16))")
         }
-        guard length <= max else { throw NetworkError.pduTooLong(length: UInt64(length), limit: UInt64(max)) }
+        // The fixed-size PDUs (reject, release, abort) have exactly four bytes; any other length is a
+        // broken PDU, not merely a long one.
         if max == 4 && length != 4 {
             throw NetworkError.malformedPDU("\(PDUType(rawValue: type)!) with length \(length) instead of 4")
         }
+        guard length <= max else { throw NetworkError.pduTooLong(length: UInt64(length), limit: UInt64(max)) }
         return (type, Int(length))
     }
 
