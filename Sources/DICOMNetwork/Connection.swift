@@ -70,9 +70,11 @@ public final class Connection: @unchecked Sendable {
     }
 
     func readBytes(_ count: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        try out.withUnsafeMutableBytes { try read(into: $0) }
-        return out
+        // Not zeroed first: every byte is overwritten, or the read throws and the array is dropped.
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try read(into: UnsafeMutableRawBufferPointer(buffer))
+            initialized = count
+        }
     }
 
     private func receive(into p: UnsafeMutableRawPointer, count: Int) throws -> Int {

@@ -6,8 +6,8 @@ import Glibc
 #endif
 
 /// Where received instances land: `INBOX/<study hash>/<series hash>/<instance hash>.dcm`, each a
-/// Part 10 file written to `INBOX/.incoming/` and renamed into place only when complete, then indexed
-/// in the job store, and only then acknowledged to the sender. A crash at any point leaves either no
+/// Part 10 file written under a hidden `.part` name and renamed into its series folder only when
+/// complete, then indexed in the job store, and only then acknowledged to the sender. A crash at any point leaves either no
 /// file (the sender got no success and sends again) or a whole one.
 public final class Inbox: @unchecked Sendable {
     public let root: URL
@@ -17,6 +17,7 @@ public final class Inbox: @unchecked Sendable {
     let log: NodeLog
     private let lock = NSLock()
     private var bytes: Int64
+    private var createdDirectories: Set<String> = []
 
     public init(root: URL, store: JobStore, maxBytes: Int64, fsync: Bool, log: NodeLog) throws {
         self.root = root
@@ -24,19 +25,14 @@ public final class Inbox: @unchecked Sendable {
         self.maxBytes = maxBytes
         self.fsync = fsync
         self.log = log
-        let fm = FileManager.default
-        let incoming = root.appendingPathComponent(".incoming")
-        // Leftovers of a crash mid-write: never acknowledged, so the sender has sent (or will send) them again.
-        try? fm.removeItem(at: incoming)
         do {
-            try fm.createDirectory(at: incoming, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         } catch {
-            throw NodeError.inbox(path: incoming.path, problem: "\(error)")
+            throw NodeError.inbox(path: root.path, problem: "\(error)")
         }
+        Inbox.removeLeftovers(in: root)
         bytes = try store.inboxBytes()
     }
-
-    var incoming: URL { root.appendingPathComponent(".incoming") }
 
     /// The folder the pipeline reads for a study.
     public func folder(study key: String) -> URL { root.appendingPathComponent(key) }
@@ -79,8 +75,10 @@ public final class Inbox: @unchecked Sendable {
     }
 
     private func write(_ r: ReceivedInstance, sop: String, header: [UInt8], size: Int) throws -> StoreOutcome {
-        let tmp = incoming.appendingPathComponent("\(sop).\(UInt32.random(in: 0...UInt32.max)).part")
-        try writeFile(tmp, header, r.dataSet)
+        // Written whole under a hidden name first (the pipeline's folder scan skips hidden entries), read
+        // back through a memory map for the study and series, then renamed into its series folder.
+        let tmp = root.appendingPathComponent(".\(sop).\(UInt32.random(in: 0...UInt32.max))\(Inbox.partSuffix)")
+        do { try writeFile(tmp, header, r.dataSet) } catch { unlink(tmp.path); throw error }
         var moved = false
         defer { if !moved { unlink(tmp.path) } }
         let file: DICOMFile
@@ -97,7 +95,7 @@ public final class Inbox: @unchecked Sendable {
         }
         let study = UIDHash.of(studyUID), series = UIDHash.of(seriesUID)
         let dir = root.appendingPathComponent(study).appendingPathComponent(series)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try makeDirectory(dir)
         let final = dir.appendingPathComponent("\(sop).dcm")
         guard rename(tmp.path, final.path) == 0 else {
             throw NodeError.inbox(path: final.path, problem: "cannot rename into place: \(String(cString: strerror(errno)))")
@@ -109,6 +107,28 @@ public final class Inbox: @unchecked Sendable {
                                              at: Date().timeIntervalSince1970)
         if !fresh { release(Int64(size)) }  // another association stored the same instance meanwhile
         return .success
+    }
+
+    static let partSuffix = ".part"
+
+    /// Creates a series folder once; later instances of the series find it in the cache.
+    private func makeDirectory(_ dir: URL) throws {
+        lock.lock()
+        let known = createdDirectories.contains(dir.path)
+        lock.unlock()
+        if known { return }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        lock.lock()
+        createdDirectories.insert(dir.path)
+        lock.unlock()
+    }
+
+    /// Removes `.part` files a crash left behind (never acknowledged, so sent again by the modality).
+    private static func removeLeftovers(in root: URL) {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: root.path)) ?? [] where name.hasPrefix(".") && name.hasSuffix(partSuffix) {
+            try? fm.removeItem(at: root.appendingPathComponent(name))
+        }
     }
 
     private func writeFile(_ url: URL, _ header: [UInt8], _ body: [UInt8]) throws {

@@ -5,6 +5,16 @@ import ImageCore
 /// the same hash, so an operator can follow one study without ever seeing its UID.
 public enum UIDHash {
     public static func of(_ uid: String) -> String {
-        String(SHA256.hex(of: Array(uid.utf8)).prefix(16))
+        var h = SHA256()
+        h.update(Array(uid.utf8))
+        // Hex by table: three hashes per received instance, so String(format:) per byte shows in profiles.
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(16)
+        for b in h.finalize().prefix(8) {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }

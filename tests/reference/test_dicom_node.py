@@ -39,6 +39,8 @@ TEMPLATE = DATA / "ct_template" / "template_with_skull_2mm.nii.gz"
 SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 SC_CLASS = "1.2.840.10008.5.1.4.1.1.7"
 STUDY_TIMEOUT = 3
+# DCMTK leaves Nagle's algorithm on unless this is set, which costs ~40 ms per image on loopback.
+DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
 
 
 def free_port():
@@ -142,7 +144,7 @@ class Node:
 
 def storescu(folder, port, wait=True):
     args = ["storescu", "-aec", AET, "-aet", "MODALITY", "+sd", "+r", "127.0.0.1", str(port), str(folder)]
-    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=DCMTK_ENV)
     if wait:
         out, _ = p.communicate(timeout=300)
         assert p.returncode == 0, out
@@ -157,7 +159,7 @@ class Destination:
         folder.mkdir(parents=True, exist_ok=True)
         self.log = open(folder.parent / f"storescp-{port}.log", "w")
         self.proc = subprocess.Popen(["storescp", "-aet", "PACS", "-od", str(folder), str(port)],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, env=DCMTK_ENV)
         deadline = time.time() + 20
         while subprocess.run(["echoscu", "-aec", "PACS", "127.0.0.1", str(port)], capture_output=True).returncode != 0:
             assert time.time() < deadline and self.proc.poll() is None, "storescp did not start"
