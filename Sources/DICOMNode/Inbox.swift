@@ -41,10 +41,8 @@ public final class Inbox: @unchecked Sendable {
     public func receive(_ r: ReceivedInstance) -> StoreOutcome {
         let sop = UIDHash.of(r.sopInstanceUID)
         do {
-            if try store.hasInstance(sop) {
-                log("inbox", "instance \(sop) from \(r.callingAE) already stored: acknowledged, not stored again")
-                return .success
-            }
+            // A resend of a stored instance is written again (same bytes, same name) but not indexed again
+            // (`recordInstance`): one job-store round trip per instance instead of two.
             let header = Part10.header(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID,
                                        transferSyntaxUID: r.transferSyntaxUID, sourceAE: r.callingAE)
             let size = Int64(header.count + r.dataSet.count)
@@ -105,7 +103,10 @@ public final class Inbox: @unchecked Sendable {
         let fresh = try store.recordInstance(JobStore.Instance(sop: sop, study: study, series: series, sopClass: r.sopClassUID,
                                                                path: "\(study)/\(series)/\(sop).dcm", bytes: size),
                                              at: Date().timeIntervalSince1970)
-        if !fresh { release(Int64(size)) }  // another association stored the same instance meanwhile
+        if !fresh {
+            release(Int64(size))
+            log("inbox", "instance \(sop) from \(r.callingAE) was already stored: acknowledged, indexed once")
+        }
         return .success
     }
 
