@@ -7,8 +7,9 @@ public struct ReceivedInstance: Sendable {
     public var callingAE: String
     /// host:port of the sender.
     public var peer: String
-    /// The data set exactly as received, in `transferSyntaxUID`.
-    public var dataSet: [UInt8]
+    /// The data set exactly as received, in `transferSyntaxUID` (a slice of the PDU it came in when it
+    /// came in one piece: no copy).
+    public var dataSet: ArraySlice<UInt8>
 }
 
 /// The status (and optional error comment) of a C-STORE response.

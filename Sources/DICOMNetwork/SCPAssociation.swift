@@ -102,7 +102,10 @@ final class SCPAssociation {
         var stored = 0
         var commandBytes: [UInt8] = []
         var pending: (command: DIMSECommand, context: UInt8)?
-        var data: [UInt8] = []
+        // Fragments are kept as received and joined once at the end (a data set that came in one PDV is
+        // not copied at all): the PDU bodies are the only buffers.
+        var fragments: [ArraySlice<UInt8>] = []
+        var received = 0
         var dropped = 0   // bytes of a data set over the instance limit, read and discarded
         let limit = configuration.limits.maxInstanceBytes
         while true {
@@ -122,7 +125,8 @@ final class SCPAssociation {
                         commandBytes.removeAll(keepingCapacity: true)
                         if command.hasDataSet {
                             pending = (command, pdv.contextID)
-                            data.removeAll(keepingCapacity: false)
+                            fragments.removeAll()
+                            received = 0
                             dropped = 0
                         } else {
                             try respond(to: command, context: pdv.contextID)
@@ -131,11 +135,13 @@ final class SCPAssociation {
                         guard let (command, context) = pending, context == pdv.contextID else {
                             throw NetworkError.unexpectedPDU("data set fragment without a command on context \(pdv.contextID)")
                         }
-                        if dropped == 0 && data.count + pdv.data.count <= limit {
-                            data += pdv.data
+                        if dropped == 0 && received + pdv.data.count <= limit {
+                            fragments.append(pdv.data)
+                            received += pdv.data.count
                         } else {
-                            dropped += data.count + pdv.data.count
-                            data.removeAll(keepingCapacity: false)
+                            dropped += received + pdv.data.count
+                            fragments.removeAll()
+                            received = 0
                         }
                         guard pdv.isLast else { continue }
                         pending = nil
@@ -143,10 +149,11 @@ final class SCPAssociation {
                             log("C-STORE from \(who) refused: data set larger than the instance limit of \(limit) bytes")
                             try channel.send(contextID: context, command: command.response(
                                 status: DIMSEStatus.refusedOutOfResources, comment: "instance larger than \(limit) bytes"))
-                        } else if try storeInstance(command, context: context, data: data) {
+                        } else if try storeInstance(command, context: context, data: Self.join(fragments, count: received)) {
                             stored += 1
                         }
-                        data = []
+                        fragments.removeAll()
+                        received = 0
                     }
                 }
             case .releaseRQ:
@@ -159,6 +166,14 @@ final class SCPAssociation {
                 throw NetworkError.unexpectedPDU("\(pdu.name) during an established association")
             }
         }
+    }
+
+    static func join(_ fragments: [ArraySlice<UInt8>], count: Int) -> ArraySlice<UInt8> {
+        if fragments.count == 1 { return fragments[0] }
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        for f in fragments { out += f }
+        return out[...]
     }
 
     /// Answers a command that carries no data set.
@@ -177,7 +192,7 @@ final class SCPAssociation {
     }
 
     /// Hands a complete C-STORE to the callback and sends its status; true when stored.
-    private func storeInstance(_ command: DIMSECommand, context: UInt8, data: [UInt8]) throws -> Bool {
+    private func storeInstance(_ command: DIMSECommand, context: UInt8, data: ArraySlice<UInt8>) throws -> Bool {
         guard command.commandField == DIMSECommand.Field.cStoreRQ.rawValue else {
             log("association \(who): unsupported DIMSE command 0x\(String(command.commandField ?? 0, radix: 16)) with a data set refused")
             try channel.send(contextID: context, command: command.response(status: DIMSEStatus.unrecognizedOperation))

@@ -132,11 +132,11 @@ public final class Inbox: @unchecked Sendable {
         }
     }
 
-    private func writeFile(_ url: URL, _ header: [UInt8], _ body: [UInt8]) throws {
+    private func writeFile(_ url: URL, _ header: [UInt8], _ body: ArraySlice<UInt8>) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw NodeError.inbox(path: url.path, problem: "cannot create: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        for part in [header, body] {
+        for part in [header[...], body] {
             try part.withUnsafeBytes { b in
                 var off = 0
                 while off < b.count {

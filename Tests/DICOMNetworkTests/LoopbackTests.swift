@@ -57,7 +57,7 @@ final class LoopbackTests: XCTestCase {
         let big = got.instances.first { $0.sopInstanceUID == "1.2.3.5" }!
         let original = try Data(contentsOf: files[4])
         let offset = try original.withUnsafeBytes { try Part10.meta(of: $0, name: "x") }.dataSetOffset
-        XCTAssertEqual(big.dataSet, Array(original[offset...]), "a data set split over many PDUs arrives byte for byte")
+        XCTAssertEqual(Array(big.dataSet), Array(original[offset...]), "a data set split over many PDUs arrives byte for byte")
         XCTAssertEqual(big.callingAE, "TEST")
     }
 
