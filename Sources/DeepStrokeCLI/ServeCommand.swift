@@ -25,7 +25,7 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Output folder: one folder of results per study.") var output: String
     @Option(help: "Where results go, as AET@HOST:PORT (default: kept in --output only).",
             transform: { text in
-                do { return try DICOMPeer(parsing: text) } catch { throw ValidationError("--destination: \(error)") }
+                do { return try DICOMPeer(parsing: text) } catch { throw ValidationError("\(error)") }
             })
     var destination: DICOMPeer?
     @Option(help: "Segmentation method: atlas, unet or both.") var method: EndToEndRun.Method = .atlas
