@@ -72,26 +72,30 @@ public final class JobStore: @unchecked Sendable {
     }
 
     /// Indexes a stored instance and restarts its study's timer. Returns false for an instance already
-    /// indexed (a resend): the study is left as it is, so a study sent twice is scored once.
+    /// indexed (a resend): the study is left as it is, so a study sent twice is scored once. Runs once per
+    /// received image, so its statements are prepared once per connection (cached).
     @discardableResult
     public func recordInstance(_ i: Instance, at now: Double) throws -> Bool {
         try wrap {
             try pool.write { db in
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM instance WHERE sop = ?", arguments: [i.sop]) ?? false { return false }
-                try db.execute(sql: "INSERT INTO instance (sop, study, series, sop_class, path, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                               arguments: [i.sop, i.study, i.series, i.sopClass, i.path, i.bytes, now])
-                let state = try String.fetchOne(db, sql: "SELECT state FROM study WHERE key = ?", arguments: [i.study])
+                let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO instance (sop, study, series, sop_class, path, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                try insert.execute(arguments: [i.sop, i.study, i.series, i.sopClass, i.path, i.bytes, now])
+                if db.changesCount == 0 { return false }
+                let state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM study WHERE key = ?"), arguments: [i.study])
                 switch state.flatMap(StudyState.init(rawValue:)) {
                 case nil:
-                    try db.execute(sql: "INSERT INTO study (key, state, instances, bytes, last_arrival, updated_at) VALUES (?, ?, 1, ?, ?, ?)",
-                                   arguments: [i.study, StudyState.receiving.rawValue, i.bytes, now, now])
+                    try db.cachedStatement(sql: "INSERT INTO study (key, state, instances, bytes, last_arrival, updated_at) VALUES (?, ?, 1, ?, ?, ?)")
+                        .execute(arguments: [i.study, StudyState.receiving.rawValue, i.bytes, now, now])
                 case .processing?:
                     // The running job does not see this instance for sure: score again once it is done.
-                    try db.execute(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = ?, dirty = 1, updated_at = ? WHERE key = ?",
-                                   arguments: [i.bytes, now, now, i.study])
+                    try db.cachedStatement(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = ?, dirty = 1, updated_at = ? WHERE key = ?")
+                        .execute(arguments: [i.bytes, now, now, i.study])
+                case .receiving?:
+                    try db.cachedStatement(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = ?, updated_at = ? WHERE key = ?")
+                        .execute(arguments: [i.bytes, now, now, i.study])
                 default:
-                    try db.execute(sql: "UPDATE study SET state = ?, instances = instances + 1, bytes = bytes + ?, last_arrival = ?, updated_at = ? WHERE key = ?",
-                                   arguments: [StudyState.receiving.rawValue, i.bytes, now, now, i.study])
+                    try db.cachedStatement(sql: "UPDATE study SET state = ?, instances = instances + 1, bytes = bytes + ?, last_arrival = ?, updated_at = ? WHERE key = ?")
+                        .execute(arguments: [StudyState.receiving.rawValue, i.bytes, now, now, i.study])
                 }
                 return true
             }
