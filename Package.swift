@@ -49,11 +49,15 @@ let package = Package(
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
+        // DICOM Upper Layer and DIMSE (PS3.7, PS3.8): PDUs, associations, C-ECHO/C-STORE SCP and SCU.
+        module("DICOMNetwork", ["DICOM"]),
+        // `deepstroke serve`: inbox, SQLite job store, study timeout, workers, sender with retry.
+        module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "ASPECTS", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         // What both executables share: --threads, the entry that reads the environment, argument types.
         module("CommandSupport", ["ImageCore", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "DeepStrokeCLI",
-                          dependencies: ["Pipeline", "CommandSupport", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration",
-                                         "NeuralEngine", "Segmentation", "Atlas", "ASPECTS",
+                          dependencies: ["Pipeline", "CommandSupport", "DICOMNode", "DICOMNetwork", "ImageCore", "NIfTI", "DICOM",
+                                         "Morphology", "Registration", "NeuralEngine", "Segmentation", "Atlas", "ASPECTS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "DeepStrokeBench",
@@ -73,6 +77,8 @@ let package = Package(
         tests("RenderingTests", ["Rendering"]),
         // Runs the built executables as a user would (and parses with @testable import of the CLI).
         tests("DeepStrokeCLITests", ["DeepStrokeCLI", "DeepStrokeBench", "CommandSupport", "ImageCore", "NIfTI", "Pipeline", "Registration"]),
+        tests("DICOMNetworkTests", ["DICOMNetwork"]),
+        tests("DICOMNodeTests", ["DICOMNode"]),
         tests("PipelineTests", ["Pipeline", "ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS"]),
         // Reads Package.swift, docs/ARCHITECTURE.md and the import lines in Sources/ as text: no module deps.
         tests("ArchitectureTests", []),

@@ -12,7 +12,7 @@ struct DeepStroke: ParsableCommand {
             DemoCommand.self, RunCommand.self, DoctorCommand.self, InfoCommand.self, DicomCommand.self, ResampleCommand.self,
             StripCommand.self, AtlasCommand.self, DatasetCommand.self, TrainCommand.self, ModelCommand.self,
             NNCommand.self, SegmentCommand.self, ScoreCommand.self, FetchTemplateCommand.self,
-            RegisterCommand.self, ApplyCommand.self, LabelCommand.self,
+            RegisterCommand.self, ApplyCommand.self, LabelCommand.self, ServeCommand.self,
         ]
     )
 

@@ -1,0 +1,73 @@
+import DICOMNetwork
+import Foundation
+
+/// Delivers result files to the destination with C-STORE, one association per study and round.
+/// A failed file is retried after `backoff * 2^(attempts-1)` seconds (capped), each attempt and its
+/// error recorded in the job store, until `maxAttempts`; then it is marked failed and logged.
+final class ResultSender: @unchecked Sendable {
+    let store: JobStore
+    let scu: StorageSCU
+    let output: URL
+    let backoff: Double
+    let maxBackoff: Double
+    let maxAttempts: Int
+    let log: NodeLog
+    let isRunning: @Sendable () -> Bool
+
+    init(store: JobStore, scu: StorageSCU, output: URL, backoff: Double, maxBackoff: Double, maxAttempts: Int,
+         log: NodeLog, isRunning: @escaping @Sendable () -> Bool) {
+        self.store = store
+        self.scu = scu
+        self.output = output
+        self.backoff = backoff
+        self.maxBackoff = maxBackoff
+        self.maxAttempts = maxAttempts
+        self.log = log
+        self.isRunning = isRunning
+    }
+
+    func loop() {
+        while isRunning() {
+            do {
+                let due = try store.dueSends(now: Date().timeIntervalSince1970)
+                if due.isEmpty { usleep(500_000); continue }
+                for study in Dictionary(grouping: due, by: \.study).sorted(by: { $0.key < $1.key }) {
+                    try sendRound(study.key, study.value)
+                }
+            } catch {
+                log("sender", "job store: \(error)")
+                sleep(1)
+            }
+        }
+    }
+
+    func nextAttempt(after attempts: Int, now: Double) -> Double {
+        now + min(maxBackoff, backoff * pow(2, Double(max(attempts - 1, 0))))
+    }
+
+    private func sendRound(_ study: String, _ sends: [JobStore.Send]) throws {
+        let urls = sends.map { output.appendingPathComponent($0.file) }
+        var results: [StorageSCU.FileResult]
+        do {
+            results = try scu.store(urls)
+        } catch {
+            results = urls.map { StorageSCU.FileResult(file: $0, status: nil, error: "\(error)") }
+        }
+        let now = Date().timeIntervalSince1970
+        var sent = 0
+        for (s, r) in zip(sends, results) {
+            if r.succeeded {
+                try store.markSent(s.id, now: now)
+                sent += 1
+            } else {
+                let attempts = s.attempts + 1
+                let giveUp = attempts >= maxAttempts
+                let next = nextAttempt(after: attempts, now: now)
+                try store.markSendFailed(s.id, error: r.error ?? "failed", nextAttempt: next, giveUp: giveUp)
+                log("sender", "study \(study): \(s.file) to \(scu.peer) failed (attempt \(attempts)): \(r.error ?? "failed"); "
+                    + (giveUp ? "giving up" : String(format: "retry in %.0f s", next - now)))
+            }
+        }
+        if sent > 0 { log("sender", "study \(study): \(sent) file(s) delivered to \(scu.peer)") }
+    }
+}
