@@ -14,8 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --python
 
-swift build -c release --product deepstroke
-swift build -c release --product deepstroke-bench
+# One release build of everything, tests included, with testable imports: `swift test` then runs it
+# (--skip-build) instead of compiling the whole package a second time with its own flags.
+swift build -c release --build-tests -Xswiftc -enable-testing
 export DEEPSTROKE_BIN="$PWD/.build/release/deepstroke"
 export DEEPSTROKE_BENCH_BIN="$PWD/.build/release/deepstroke-bench"
 for bin in "$DEEPSTROKE_BIN" "$DEEPSTROKE_BENCH_BIN"; do
@@ -26,7 +27,7 @@ logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 
 set +e
-swift test -c release 2>&1 | tee "$logs/swift.log"
+swift test -c release --skip-build 2>&1 | tee "$logs/swift.log"
 swift_rc=${PIPESTATUS[0]}
 # -rs: every skip with its reason. Exit 5 (nothing collected) counts as a failure in the summary.
 .venv-tests/bin/python -m pytest -q -rs --junitxml="$logs/pytest.xml" reference-tests
