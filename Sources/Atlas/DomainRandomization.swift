@@ -306,12 +306,7 @@ public struct DomainRandomization: Sendable {
     /// Mean of each run of `group` slices along k: a thick slice's partial volume.
     static func averageSlices(_ v: Volume<Float>, group: Int) -> Volume<Float> {
         let s = v.size, nz = s.z / group
-        var g = v.geometry
-        g.size = SIMD3(s.x, s.y, nz)
-        g.spacing.z = v.geometry.spacing.z * Double(group)
-        // the thick slice's centre: the middle of its sub-slices
-        g.origin = v.geometry.worldLPS(SIMD3(0, 0, Double(group - 1) / 2))
-        var out = Volume<Float>(geometry: g)
+        var out = Volume<Float>(geometry: thickGeometry(v.geometry, group: group))
         let plane = s.x * s.y
         for k in 0..<nz { for t in 0..<group { for p in 0..<plane { out.data[k * plane + p] += v.data[(k * group + t) * plane + p] } } }
         let w = 1 / Float(group)
@@ -322,17 +317,23 @@ public struct DomainRandomization: Sendable {
     /// The labels of the middle sub-slice of each thick slice (on the same grid as `averageSlices`).
     static func centreSlices(_ v: Volume<UInt8>, group: Int) -> Volume<UInt8> {
         let s = v.size, nz = s.z / group
-        var g = v.geometry
-        g.size = SIMD3(s.x, s.y, nz)
-        g.spacing.z = v.geometry.spacing.z * Double(group)
-        g.origin = v.geometry.worldLPS(SIMD3(0, 0, Double(group - 1) / 2))
-        var out = Volume<UInt8>(geometry: g)
+        var out = Volume<UInt8>(geometry: thickGeometry(v.geometry, group: group))
         let plane = s.x * s.y
         for k in 0..<nz {
             let src = (k * group + (group - 1) / 2) * plane
             for p in 0..<plane { out.data[k * plane + p] = v.data[src + p] }
         }
         return out
+    }
+
+    /// The grid of thick slices made of `group` sub-slices each: every slice centred on the middle of its
+    /// sub-slices (a leftover short of a group is dropped).
+    static func thickGeometry(_ fine: Geometry, group: Int) -> Geometry {
+        var g = fine
+        g.size = SIMD3(fine.size.x, fine.size.y, fine.size.z / group)
+        g.spacing.z = fine.spacing.z * Double(group)
+        g.origin = fine.worldLPS(SIMD3(0, 0, Double(group - 1) / 2))
+        return g
     }
 
     /// Gaussian noise of standard deviation `sd` in the head (not in air), smoothed over `correlationMM`

@@ -4,7 +4,7 @@ import Foundation
 /// Delivers result files to the destination with C-STORE, one association per study and round.
 /// A failed file is retried after `backoff * 2^(attempts-1)` seconds (capped), each attempt and its
 /// error recorded in the job store, until `maxAttempts`; then it is marked failed and logged.
-final class ResultSender: @unchecked Sendable {
+struct ResultSender: @unchecked Sendable {
     let store: JobStore
     let scu: StorageSCU
     let output: URL
@@ -13,18 +13,6 @@ final class ResultSender: @unchecked Sendable {
     let maxAttempts: Int
     let log: NodeLog
     let isRunning: @Sendable () -> Bool
-
-    init(store: JobStore, scu: StorageSCU, output: URL, backoff: Double, maxBackoff: Double, maxAttempts: Int,
-         log: NodeLog, isRunning: @escaping @Sendable () -> Bool) {
-        self.store = store
-        self.scu = scu
-        self.output = output
-        self.backoff = backoff
-        self.maxBackoff = maxBackoff
-        self.maxAttempts = maxAttempts
-        self.log = log
-        self.isRunning = isRunning
-    }
 
     func loop() {
         while isRunning() {

@@ -4,7 +4,7 @@ import Foundation
 /// `OUTPUT/<study hash>/` (emptied first: a run interrupted by a crash left part of one), and records
 /// the result and the files to send in one transaction. Errors thrown by the pipeline send the study
 /// back to the queue until the attempt limit; they never end the thread.
-final class StudyWorker: @unchecked Sendable {
+struct StudyWorker: @unchecked Sendable {
     let index: Int
     let store: JobStore
     let inbox: Inbox
@@ -13,18 +13,6 @@ final class StudyWorker: @unchecked Sendable {
     let maxAttempts: Int
     let log: NodeLog
     let isRunning: @Sendable () -> Bool
-
-    init(index: Int, store: JobStore, inbox: Inbox, output: URL, processor: @escaping StudyProcessor, maxAttempts: Int,
-         log: NodeLog, isRunning: @escaping @Sendable () -> Bool) {
-        self.index = index
-        self.store = store
-        self.inbox = inbox
-        self.output = output
-        self.processor = processor
-        self.maxAttempts = maxAttempts
-        self.log = log
-        self.isRunning = isRunning
-    }
 
     func loop() {
         while isRunning() {
