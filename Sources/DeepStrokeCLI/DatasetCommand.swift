@@ -30,7 +30,7 @@ struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
     @Option(name: .shortAndLong, help: "Dataset folder (created if needed).")
     var output: String
 
-    @Option(help: "Atlas folder (default: built from the CT template on first use).")
+    @Option(help: "Atlas folder (default: the bundled atlas).")
     var atlas: String?
 
     @Option(help: "Registration preset.")
