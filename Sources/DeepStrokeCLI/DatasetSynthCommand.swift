@@ -4,6 +4,7 @@ import CommandSupport
 import Foundation
 import NIfTI
 import Pipeline
+import Segmentation
 
 /// `deepstroke dataset synth`: generated training patients with domain randomisation (anatomy, scanner,
 /// lesions; `DomainRandomization`), in the layout `train --data` reads.
@@ -14,6 +15,9 @@ struct DatasetSynthCommand: EnvironmentCommand {
         discussion: """
             Writes OUT/images/NAME.nii.gz (HU), OUT/labels/NAME.nii.gz (20-label truth) and OUT/draws/NAME.json (what was \
             drawn) for seeds FIRST..FIRST+COUNT-1; patients already written are kept, so an interrupted run resumes.
+            With --registered, images and labels are in the registered form a frame model reads (skull stripped, \
+            affinely registered to the atlas by the label transfer's own linear stages, cut to the atlas frame); \
+            OUT/frame.json records the frame, and `train` then makes a frame model.
             """)
 
     @Option(name: .shortAndLong, help: "Output folder.")
@@ -28,6 +32,9 @@ struct DatasetSynthCommand: EnvironmentCommand {
     @Option(help: "Atlas folder (default: the bundled atlas).")
     var atlas: String?
 
+    @Flag(help: "Write the registered form (atlas frame) instead of the native scans.")
+    var registered = false
+
     func run(in environment: CommandEnvironment) throws {
         guard count > 0 else { throw ValidationError("--count must be positive") }
         let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(environment.resources)
@@ -35,6 +42,17 @@ struct DatasetSynthCommand: EnvironmentCommand {
         let fm = FileManager.default
         for sub in ["images", "labels", "draws"] {
             try fm.createDirectory(at: out.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let frame = try registered ? AtlasFrame(atlas: a) : nil
+        if let f = frame {
+            let spec = Preprocessing.AtlasFrameBox(lower: [f.box.lower.x, f.box.lower.y, f.box.lower.z],
+                                                   size: [f.box.size.x, f.box.size.y, f.box.size.z])
+            let url = out.appendingPathComponent(TrainCommand.frameFileName)
+            let data = try JSONEncoder().encode(spec)
+            if let old = try? Data(contentsOf: url), (try? JSONDecoder().decode(Preprocessing.AtlasFrameBox.self, from: old)) != spec {
+                throw ValidationError("\(url.path) describes another frame; use a new output folder")
+            }
+            try data.write(to: url, options: .atomic)
         }
         let randomization = DomainRandomization()
         let encoder = JSONEncoder()
@@ -47,8 +65,14 @@ struct DatasetSynthCommand: EnvironmentCommand {
             if fm.fileExists(atPath: draw.path) { continue }
             let t0 = Date()
             let p = try randomization.generate(atlas: a, seed: seed)
-            try NIfTIFile.write(p.ct, to: out.appendingPathComponent("images/\(name).nii.gz"))
-            try NIfTIFile.write(p.labels, to: out.appendingPathComponent("labels/\(name).nii.gz"))
+            if let f = frame {
+                let r = try f.register(p.ct, atlas: a, name: name)
+                try NIfTIFile.write(r.image, to: out.appendingPathComponent("images/\(name).nii.gz"))
+                try NIfTIFile.write(try f.labels(p.labels, in: r, atlas: a), to: out.appendingPathComponent("labels/\(name).nii.gz"))
+            } else {
+                try NIfTIFile.write(p.ct, to: out.appendingPathComponent("images/\(name).nii.gz"))
+                try NIfTIFile.write(p.labels, to: out.appendingPathComponent("labels/\(name).nii.gz"))
+            }
             let tmp = draw.appendingPathExtension("tmp")
             try encoder.encode(p.draw).write(to: tmp)
             guard rename(tmp.path, draw.path) == 0 else { throw PipelineError.output(path: draw.path, problem: String(cString: strerror(errno))) }

@@ -66,7 +66,8 @@ struct RunCommand: ThreadedCommand, EnvironmentCommand {
                 throw ValidationError("--method \(method.rawValue) needs a U-Net: pass --model MODEL_DIR (the bundled model was not found: \(resources.model.problem ?? "unknown"))")
             }
             if model == nil { print("U-Net model: \(folder.path) (bundled, trained on synthetic data)") }
-            segmenter = { try UNetScanSegmenter(directory: folder) }
+            // A frame model reads scans registered to the atlas it was trained in: the bundled one.
+            segmenter = { try UNetScanSegmenter(directory: folder, atlas: DefaultAtlas.load(resources)) }
         }
         let t0 = Date()
         let outcome = try EndToEndRun(options: o, atlasLabeler: labeler, segmenter: segmenter, log: log).run(input: input, output: output)

@@ -31,6 +31,9 @@ struct TrainCommand: ThreadedCommand {
     @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Start afresh even if RUN_DIR/last exists.") var restart = false
 
+    /// The file of a registered-form dataset that names its atlas frame.
+    static let frameFileName = "frame.json"
+
     func run() throws {
         var opts = TrainingOptions()
         if let o = options {
@@ -46,6 +49,15 @@ struct TrainCommand: ThreadedCommand {
         } else {
             let cfg = try config.map { try UNetConfig.load(URL(fileURLWithPath: $0)) } ?? UNetConfig()
             folder = try ModelFolder.initialize(config: cfg, seed: opts.seed)
+        }
+        // A dataset in the registered form (`dataset synth --registered`) says which atlas frame it is in.
+        let frameURL = URL(fileURLWithPath: data).appendingPathComponent(Self.frameFileName)
+        if model == nil, let d = try? Data(contentsOf: frameURL) {
+            let frame = try JSONDecoder().decode(Preprocessing.AtlasFrameBox.self, from: d)
+            folder.preprocessing.atlasFrame = frame
+            folder.preprocessing.inputSize = frame.size
+            folder.preprocessing.headCrop = nil
+            folder.preprocessing.spacing = nil
         }
         if let n = inputSize { folder.preprocessing.inputSize = [n, n, n] }
         if let m = headCropMargin { folder.preprocessing.headCrop = HeadCrop(marginMM: m) }

@@ -125,6 +125,12 @@ public struct EndToEndRun {
             runs.append(("unet", {
                 let s = try step("load model", make)
                 let o = try step("U-Net segmentation (\(s.name))") { try s.segment(scan.volume) }
+                if let q = o.qa {
+                    log(String(format: "  brain %.0f mL; NCC after affine %.3f; affine scales %@", q.brainVolumeML, q.nccAffine ?? .nan,
+                               (q.affineScales ?? []).map { String(format: "%.2f", $0) }.joined(separator: "/")))
+                    let expected = q.expectedRegionVolumesML.map { e in (0...20).map { e[String($0)] ?? 0 } }
+                    return (o.labels, o.probabilities, expected, q)
+                }
                 return (o.labels, o.probabilities, brainML.map(ExpectedRegionVolumes.scaled(toBrainML:)), nil)
             }))
         }

@@ -35,28 +35,18 @@ public struct LabelTransferLabeler: ScanLabeler {
 
     /// The report's headline figures, and each region's volume expected from the atlas scaled by brain size.
     static func qa(_ q: LabelTransferReport, affine: AffineTransform3D, method: String, atlas: Atlas) -> LabelingQA {
-        func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
-        // Non-finite figures (a degenerate registration) are left out: JSON cannot carry them.
-        func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
-        let s = atlas.template.geometry.spacing
-        let atlasBrainML = Double(atlas.template.data.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) * s.x * s.y * s.z / 1000
-        let scale = atlasBrainML > 0 ? q.brainVolumeML / atlasBrainML : 1
-        var volumes: [String: Double] = [:], expected: [String: Double] = [:], coverage: [String: Double] = [:]
+        var volumes: [String: Double] = [:], coverage: [String: Double] = [:]
         for r in q.regions {
             volumes[String(r.code)] = r.nativeML
-            expected[String(r.code)] = round3(r.atlasML * scale)
             if let f = r.fieldOfViewFraction { coverage[String(r.code)] = f }
         }
-        var qa = LabelingQA(method: method, brainVolumeML: q.brainVolumeML, nccAffine: finite(q.similarity.affine),
-                            nccFinal: finite(q.similarity.final), jacobianMin: finite(q.jacobian?.minimum),
-                            jacobianMax: finite(q.jacobian?.maximum), foldedFraction: finite(q.jacobian?.nonPositiveFraction),
-                            inverseConsistencyMM: finite(q.inverseConsistency?.meanMM), regionVolumesML: volumes,
+        var qa = LabelingQA(method: method, brainVolumeML: q.brainVolumeML, nccAffine: LabelingQA.finite(q.similarity.affine),
+                            nccFinal: LabelingQA.finite(q.similarity.final), jacobianMin: LabelingQA.finite(q.jacobian?.minimum),
+                            jacobianMax: LabelingQA.finite(q.jacobian?.maximum), foldedFraction: LabelingQA.finite(q.jacobian?.nonPositiveFraction),
+                            inverseConsistencyMM: LabelingQA.finite(q.inverseConsistency?.meanMM), regionVolumesML: volumes,
                             missingRegions: q.missingRegions, seconds: q.timing.totalSeconds)
-        qa.expectedRegionVolumesML = expected
-        qa.atlasBrainVolumeML = round3(atlasBrainML)
+        qa.setAtlasExpectations(atlas: atlas, affine: affine)
         qa.fieldOfViewFractions = coverage
-        // Length of each atlas axis (LPS x, y, z) after the affine: how far the linear stage stretched it.
-        qa.affineScales = (0..<3).map { c in round3((0..<3).map { affine.matrix[$0, c] * affine.matrix[$0, c] }.reduce(0, +).squareRoot()) }
         if let refinement = q.refinement {
             qa.overlayRefinement = refinement.applied ? "applied" : "rejected"
             qa.overlayRefinementReason = refinement.reason

@@ -1,5 +1,8 @@
+import ASPECTS
+import Atlas
 import Foundation
 import ImageCore
+import Registration
 
 /// Turns one native scan into ASPECTS labels in its own space (atlas label transfer).
 ///
@@ -75,5 +78,26 @@ public struct LabelingQA: Codable, Sendable, Equatable {
         self.jacobianMin = jacobianMin; self.jacobianMax = jacobianMax; self.foldedFraction = foldedFraction
         self.inverseConsistencyMM = inverseConsistencyMM; self.regionVolumesML = regionVolumesML
         self.missingRegions = missingRegions; self.seconds = seconds
+    }
+}
+
+extension LabelingQA {
+    static func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+    /// Non-finite figures (a degenerate registration) are left out: JSON cannot carry them.
+    static func finite(_ x: Double?) -> Double? { x.flatMap { $0.isFinite ? $0 : nil } }
+
+    /// What the atlas leads one to expect of a scan registered to it by `affine`: each region's atlas
+    /// volume scaled by brain size (scan brain / atlas brain) and the lengths of the atlas's LPS axes
+    /// after the affine (how far the linear stage stretched it).
+    mutating func setAtlasExpectations(atlas: Atlas, affine: AffineTransform3D) {
+        let s = atlas.template.geometry.spacing
+        let atlasBrainML = Double(atlas.template.data.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }) * s.x * s.y * s.z / 1000
+        let scale = atlasBrainML > 0 ? brainVolumeML / atlasBrainML : 1
+        let atlasML = ASPECTSLabelMap.counts(atlas.labels).map { Double($0) * s.x * s.y * s.z / 1000 }
+        var expected: [String: Double] = [:]
+        for r in ASPECTSRegion.all { expected[String(r.code)] = Self.round3(atlasML[r.code] * scale) }
+        expectedRegionVolumesML = expected
+        atlasBrainVolumeML = Self.round3(atlasBrainML)
+        affineScales = (0..<3).map { c in Self.round3((0..<3).map { affine.matrix[$0, c] * affine.matrix[$0, c] }.reduce(0, +).squareRoot()) }
     }
 }

@@ -14,9 +14,13 @@ public struct SegmenterOutput: Sendable {
     public var labels: Volume<UInt8>
     /// Softmax on the scan grid (11 or 21 components), when the model gives one.
     public var probabilities: Volume<Float>?
+    /// Quality figures, when the segmenter registered the scan to an atlas first (a frame model): the same
+    /// gates then apply as to the atlas method (brain volume, affine stretch, field of view, region volumes).
+    public var qa: LabelingQA?
 
-    public init(labels: Volume<UInt8>, probabilities: Volume<Float>?) {
+    public init(labels: Volume<UInt8>, probabilities: Volume<Float>?, qa: LabelingQA? = nil) {
         self.labels = labels
         self.probabilities = probabilities
+        self.qa = qa
     }
 }

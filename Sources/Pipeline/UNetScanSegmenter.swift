@@ -1,3 +1,4 @@
+import ASPECTS
 import Atlas
 import Foundation
 import ImageCore
@@ -10,21 +11,47 @@ import Segmentation
 public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
     public let model: ModelFolder
     public let directory: URL
+    /// The atlas a frame model's scans are registered to (nil for a model that reads native scans).
+    public let atlas: Atlas?
+    let frame: AtlasFrame?
     /// The network's layers keep per-call state, so one segmentation at a time per model.
     private let lock = NSLock()
 
-    public init(directory: URL) throws {
+    /// `atlas` is needed by a model that reads the registered form (`preprocessing.atlas_frame`): it must be
+    /// the atlas the model was trained in (the frame is a box of that atlas's grid).
+    public init(directory: URL, atlas: Atlas? = nil) throws {
         self.directory = directory
         model = try ModelFolder.load(directory)
         guard model.config.inChannels == 1, model.config.classes == 11 || model.config.classes == 21 else {
             throw PipelineError.unavailable("\(directory.path): need a 1-channel model with 11 or 21 classes, got \(model.config.inChannels) in, \(model.config.classes) classes")
         }
+        if let f = model.preprocessing.atlasFrame {
+            guard let a = atlas else {
+                throw PipelineError.unavailable("\(directory.path): this model reads scans registered to its atlas; no atlas was given")
+            }
+            let box = IndexBox(lower: SIMD3(f.lower[0], f.lower[1], f.lower[2]),
+                               upper: SIMD3(f.lower[0] + f.size[0] - 1, f.lower[1] + f.size[1] - 1, f.lower[2] + f.size[2] - 1))
+            let g = a.labels.size
+            guard box.upper.x < g.x, box.upper.y < g.y, box.upper.z < g.z else {
+                throw PipelineError.unavailable("\(directory.path): its atlas frame \(box) does not fit the atlas \(a.directory.path) (\(g.x)x\(g.y)x\(g.z)); use the atlas it was trained with")
+            }
+            frame = AtlasFrame(box: box)
+            self.atlas = a
+        } else {
+            frame = nil
+            self.atlas = atlas
+        }
     }
 
     public var name: String {
         let p = model.preprocessing
-        let grid = p.spacing.map { "sliding windows of \(p.inputSize.map(String.init).joined(separator: "x")) at \($0.map { String($0) }.joined(separator: "x")) mm" }
-            ?? "whole-scan \(p.inputSize.map(String.init).joined(separator: "x"))"
+        let grid: String
+        if p.atlasFrame != nil {
+            grid = "registered form: affine to the atlas, \(p.inputSize.map(String.init).joined(separator: "x")) frame"
+        } else {
+            grid = p.spacing.map { "sliding windows of \(p.inputSize.map(String.init).joined(separator: "x")) at \($0.map { String($0) }.joined(separator: "x")) mm" }
+                ?? "whole-scan \(p.inputSize.map(String.init).joined(separator: "x"))"
+        }
         return "U-Net \(directory.lastPathComponent) (\(model.config.classes) classes, \(grid))"
     }
 
@@ -33,9 +60,34 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
         defer { lock.unlock() }
         // Averaged with the left-right mirrored pass when the model has a mirrored-label table: each side's
         // regions are then seen by the network both as they are and as the other side's.
-        let out = try Segmenter(model: model, mirrorTTA: model.preprocessing.mirroredLabels != nil).segment(scan, probabilities: true)
+        let segmenter = Segmenter(model: model, mirrorTTA: model.preprocessing.mirroredLabels != nil)
+        if let frame, let atlas { return try segmentInFrame(scan, frame: frame, atlas: atlas, segmenter: segmenter) }
+        let out = try segmenter.segment(scan, probabilities: true)
         let plane = Self.midsagittalPlane(out.labels, sided: model.config.classes == 21)
         return SegmenterOutput(labels: Self.sided(out.labels, by: plane), probabilities: out.probabilities.map { Self.sided($0, by: plane) })
+    }
+
+    /// A frame model: register (strip + affine), segment the frame, labels back to the scan inside its
+    /// brain mask. Probabilities stay in the frame (no 21 channels on a 1 mm native grid); each region's
+    /// mean probability is measured there.
+    func segmentInFrame(_ scan: Volume<Float>, frame: AtlasFrame, atlas: Atlas, segmenter: Segmenter) throws -> SegmenterOutput {
+        let t0 = Date()
+        let registered = try frame.register(scan, atlas: atlas, name: "scan")
+        let out = try segmenter.segment(registered.image, probabilities: false)
+        let native = try frame.nativeLabels(out.labels, registered: registered, atlas: atlas)
+        let plane = Self.midsagittalPlane(native, sided: model.config.classes == 21)
+        let labels = Self.sided(native, by: plane)
+        let s = labels.geometry.spacing
+        let ml = ASPECTSLabelMap.counts(labels).map { Double($0) * s.x * s.y * s.z / 1000 }
+        var volumes: [String: Double] = [:]
+        for r in ASPECTSRegion.all { volumes[String(r.code)] = LabelingQA.round3(ml[r.code]) }
+        var qa = LabelingQA(method: name, brainVolumeML: registered.brainVolumeML, nccAffine: LabelingQA.finite(registered.similarity),
+                            regionVolumesML: volumes, missingRegions: ASPECTSRegion.all.filter { ml[$0.code] == 0 }.map { "\($0.hemisphere.rawValue) \($0.name)" },
+                            seconds: Date().timeIntervalSince(t0))
+        qa.setAtlasExpectations(atlas: atlas, affine: registered.transforms.affine)
+        let coverage = FieldOfViewCoverage.regionCoverage(atlasLabels: atlas.labels, transforms: registered.transforms, scanGeometry: scan.geometry)
+        qa.fieldOfViewFractions = Dictionary(uniqueKeysWithValues: ASPECTSRegion.all.map { (String($0.code), LabelingQA.round3(coverage[$0.code])) })
+        return SegmenterOutput(labels: labels, probabilities: nil, qa: qa)
     }
 
     typealias Plane = ASPECTSLabelMap.MidlinePlane

@@ -25,6 +25,18 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// When set, scans are cropped to the head (`HeadCrop`) before anything else, in training and in
     /// inference; nil uses the scan's whole grid.
     public var headCrop: HeadCrop? = nil
+    /// When set, the model reads scans in the registered form (the Atlas module's `AtlasFrame`): skull
+    /// stripped, registered to the atlas by an affine and cut to this box of the atlas grid, which is then
+    /// the network grid (`inputSize` equals its size). The end-to-end run does that preparation; the
+    /// trainer and `Segmenter` see the frame's images as they are.
+    public var atlasFrame: AtlasFrameBox? = nil
+
+    /// A box of the atlas grid, in voxels.
+    public struct AtlasFrameBox: Codable, Equatable, Sendable {
+        public var lower: [Int]
+        public var size: [Int]
+        public init(lower: [Int], size: [Int]) { self.lower = lower; self.size = size }
+    }
 
     public init(inputSize: [Int] = [128, 128, 128], window: [Float] = [-20, 100], spacing: [Double]? = nil,
                 overlap: Double = 0.25, mirroredLabels: [Int]? = nil, headCrop: HeadCrop? = nil) {
@@ -34,6 +46,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case inputSize = "input_size", window, spacing, overlap, mirroredLabels = "mirrored_labels", headCrop = "head_crop"
+        case atlasFrame = "atlas_frame"
     }
 
     /// The part of a scan (HU) the network sees: the head box when `headCrop` is set, else all of it.
@@ -54,6 +67,12 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         guard overlap >= 0, overlap < 1 else { throw SegmentationError.invalidConfig("overlap must be in [0, 1)") }
         if let c = headCrop, !c.thresholdHU.isFinite || !(c.marginMM >= 0) || !c.marginMM.isFinite {
             throw SegmentationError.invalidConfig("head_crop needs a finite threshold_hu and a margin_mm >= 0")
+        }
+        if let f = atlasFrame {
+            guard f.lower.count == 3, f.size.count == 3, f.lower.allSatisfy({ $0 >= 0 }), f.size == inputSize,
+                  spacing == nil, headCrop == nil else {
+                throw SegmentationError.invalidConfig("atlas_frame needs lower (3 numbers >= 0) and size equal to input_size \(inputSize), and no spacing or head_crop")
+            }
         }
         if let m = mirroredLabels, let k = classes {
             guard m.count == k, m.allSatisfy({ $0 >= 0 && $0 < k }) else {
