@@ -7,7 +7,8 @@ synth-patient`: a random smooth deformation, noise), given an early ischaemic ch
 written as a DICOM series with a chosen slice thickness (1-5 mm) and gantry tilt (`deepstroke dicom
 synth`), and run end to end (`deepstroke run --method both`). The table says, per patient and method,
 whether the run was refused, which gates fired, the measured figures the gates use (NCC, affine scales,
-region volume ratios, field-of-view fractions, tissue SD), and whether the score is exact.
+region volume ratios, field-of-view fractions, tissue SD), whether the score is exact, and each method's
+per-region Dice against the patient's truth labels (compared on the truth's grid).
 
     python3 bench/gate_calibration.py [--count 20] [--workdir DIR] [--json OUT.json] [--methods both]
 
@@ -74,6 +75,26 @@ def expected(p):
     return r, l
 
 
+def dice_to_truth(labels_path, truth_path):
+    """Per-region Dice (codes 1-20) of a native label map against the patient's truth, compared on the
+    truth's grid: each truth voxel takes the label of the output voxel at the same world point (nearest;
+    the output grid may be tilted and thicker)."""
+    from scipy.ndimage import map_coordinates
+    out = nib.load(labels_path)
+    truth = nib.load(truth_path)
+    t = np.asarray(truth.dataobj).astype(np.int16)
+    m = np.linalg.inv(out.affine) @ truth.affine
+    idx = np.indices(t.shape, dtype=np.float32).reshape(3, -1)
+    coords = m[:3, :3] @ idx + m[:3, 3:4]
+    o = map_coordinates(np.asarray(out.dataobj).astype(np.float32), coords, order=0, mode="constant", cval=0).reshape(t.shape)
+    d = []
+    for c in range(1, 21):
+        a, b = t == c, o == c
+        n = a.sum() + b.sum()
+        d.append(float(2 * (a & b).sum() / n) if n else None)
+    return d
+
+
 def run(p, work, methods):
     out = work / f"out{p['patient']:02d}"
     r = subprocess.run([BIN, "run", p["series"], "-o", str(out), "--method", methods], capture_output=True, text=True)
@@ -94,6 +115,9 @@ def run(p, work, methods):
                    exact=(got.get("right") == er and got.get("left") == el and affected == set(p["lesion"])),
                    affected=sorted(affected), gates=sorted({g["gate"] for g in doc.get("gates", []) if g["severity"] == "refuse"}),
                    reasons=doc.get("not_assessable_reasons", []), warnings=doc.get("warnings", []))
+        lab = folder / "labels.nii.gz"
+        if lab.exists():
+            row["dice"] = dice_to_truth(lab, pathlib.Path(p["series"]).parent / "labels.nii.gz")
         rows.append(row)
     for line in r.stdout.splitlines():
         if "agreement" in line or "brain" in line:
@@ -129,6 +153,12 @@ def main():
         exact = sum(bool(r.get("exact")) for r in rows)
         print(f"{m}: {len(rows)} patients, exact {exact}/{len(rows)}, refused hemispheres {refused}/{hemis} "
               f"(false-refusal rate {refused / max(1, hemis):.1%})")
+        dice = np.array([[np.nan if x is None else x for x in r["dice"]] for r in rows if "dice" in r], dtype=float)
+        if dice.size:
+            per_region = np.nanmean(dice, axis=0)
+            names = [("R " if c <= 10 else "L ") + NAMES[(c - 1) % 10] for c in range(1, 21)]
+            print(f"{m}: mean Dice to truth {np.nanmean(per_region):.3f}; per region " +
+                  ", ".join(f"{n} {v:.2f}" for n, v in zip(names, per_region)))
 
 
 if __name__ == "__main__":

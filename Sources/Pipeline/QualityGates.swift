@@ -43,6 +43,15 @@ public struct QualityGates: Sendable {
         public var minimumTissueSDHU = 3.0
         /// Share of brain voxels above 90 HU (enhanced vessels, sinuses; contrast agent).
         public var maximumBrightFraction = 0.04
+        /// Metal: voxels at or above `metalHU` (scanners saturate near 3,071 HU; the densest bone, the
+        /// petrous ridge, stays below 3,000) inside the cranial cavity (the brain mask grown by
+        /// `metalMarginMM`: clips and coils sit in sulci and cisterns the stripping leaves out). More than
+        /// `maximumIntracranialMetalML` of it refuses the scan: its streaks shift the HU of the tissue
+        /// around it by tens of HU, far more than the 3-8 HU an early infarct shows. Dental fillings and
+        /// earrings lie outside the cavity and do not count.
+        public var metalHU: Float = 3000
+        public var metalMarginMM = 5.0
+        public var maximumIntracranialMetalML = 0.02
         /// Per-region Dice between the two methods below which a warning is shown.
         public var agreementWarningDice = 0.3
 
@@ -86,6 +95,12 @@ public struct QualityGates: Sendable {
                 format: "the tissue inside the skull is nearly uniform (SD %.1f HU after light smoothing, a brain shows at least %.1f): a phantom or water bath, not a brain",
                 t.sd, limits.minimumTissueSDHU)))
         }
+        let metalML = Self.intracranialMetalML(scan, brainMask: strip.mask, thresholdHU: limits.metalHU, marginMM: limits.metalMarginMM)
+        if metalML > limits.maximumIntracranialMetalML {
+            out.append(GateFinding(gate: "metal", severity: .refuse, message: String(
+                format: "%.2f mL of metal (%.0f HU or more) inside the skull: its streaks change the HU of the brain around it, so hypodensity cannot be judged",
+                metalML, limits.metalHU)))
+        }
         if t.brightFraction > limits.maximumBrightFraction {
             out.append(GateFinding(gate: "contrast", severity: .refuse, message: String(
                 format: "%.1f %% of the brain is brighter than 90 HU (limit %.1f %%): contrast agent, haemorrhage or metal; ASPECTS is read on non-contrast CT",
@@ -111,6 +126,27 @@ public struct QualityGates: Sendable {
         } catch {
             return v
         }
+    }
+
+    /// Volume (mL) of voxels of `scan` at or above `thresholdHU` that lie within `marginMM` of the brain
+    /// mask (which may be on a coarser grid of the same space). The full-resolution scan is searched, so a
+    /// 2 mm clip is not averaged away.
+    static func intracranialMetalML(_ scan: Volume<Float>, brainMask: BinaryMask, thresholdHU: Float, marginMM: Double) -> Double {
+        let g = scan.geometry, s = g.spacing
+        var metal: [SIMD3<Double>] = []
+        for k in 0..<g.size.z { for j in 0..<g.size.y { for i in 0..<g.size.x where scan[i, j, k] >= thresholdHU {
+            metal.append(SIMD3(Double(i), Double(j), Double(k)))
+        } } }
+        // Most scans have none: no distance transform then.
+        guard !metal.isEmpty, let cavity = try? BinaryMorphology.dilate(brainMask, radius: marginMM) else { return 0 }
+        let mg = cavity.geometry
+        let toMask = mg.inverseAffineLPS, toWorld = g.affineLPS
+        let inside = metal.filter { p in
+            let q = toMask.apply(toWorld.apply(p)).rounded(.toNearestOrAwayFromZero)
+            let x = Int(q.x), y = Int(q.y), z = Int(q.z)
+            return x >= 0 && y >= 0 && z >= 0 && x < mg.size.x && y < mg.size.y && z < mg.size.z && cavity[x, y, z] != 0
+        }
+        return Double(inside.count) * s.x * s.y * s.z / 1000
     }
 
     /// Spread and bright share of the stripped brain's voxels (the mask eroded so the rim at the inner

@@ -18,6 +18,8 @@ struct LinearOptimizer {
     let minimumStep: Double
     let convergenceWindow: Int
     let convergenceThreshold: Double
+    /// Affine steps are projected into these bounds (`ScaleBounds`); nil leaves them free.
+    var scaleBounds: ScaleBounds? = nil
 
     struct State {
         var linear: [Double]
@@ -82,7 +84,7 @@ struct LinearOptimizer {
             var a = s.linear
             for i in 0..<3 { for j in 0..<3 { a[i * 3 + j] -= g[i * 3 + j] / norm * step / rms[j] } }
             let dt = -SIMD3(g[9], g[10], g[11]) / norm * step
-            return State(linear: a, translation: s.translation + dt)
+            return State(linear: scaleBounds?.project(a) ?? a, translation: s.translation + dt)
         }
     }
 

@@ -67,7 +67,8 @@ struct LinearRegistration {
                                                 initialStep: level.spacing, maximumStep: 2 * level.spacing,
                                                 minimumStep: 0.01 * level.spacing,
                                                 convergenceWindow: parameters.convergenceWindow,
-                                                convergenceThreshold: parameters.convergenceThreshold)
+                                                convergenceThreshold: parameters.convergenceThreshold,
+                                                scaleBounds: parameters.scaleBounds)
                 let (next, history) = optimizer.run(evaluator, from: state)
                 guard !history.isEmpty else {
                     throw RegistrationError.failed(stage: "\(model.rawValue) registration",

@@ -41,9 +41,14 @@ public struct LinearParameters: Codable, Sendable {
     public var maximumSamples: Int
     public var convergenceWindow: Int
     public var convergenceThreshold: Double
+    /// Limits on the affine stage's scales (nil: none). Parameters decoded from JSON written before
+    /// the bounds existed have none.
+    public var scaleBounds: ScaleBounds?
 
     public init(metric: LinearMetric = .mattes, bins: Int = 32, rigidLevels: [ResolutionLevel], affineLevels: [ResolutionLevel],
-                maximumSamples: Int = 60_000, convergenceWindow: Int = 10, convergenceThreshold: Double = 1e-6) {
+                maximumSamples: Int = 60_000, convergenceWindow: Int = 10, convergenceThreshold: Double = 1e-6,
+                scaleBounds: ScaleBounds? = .head) {
+        self.scaleBounds = scaleBounds
         self.metric = metric
         self.bins = bins
         self.rigidLevels = rigidLevels

@@ -78,6 +78,18 @@ final class NotAssessableTests: XCTestCase {
         XCTAssertTrue(gates.contains("head"), "\(gates)")
     }
 
+    /// A head with an aneurysm clip in the brain: refused by `metal` (its streaks would pass for or hide
+    /// hypodensity).
+    func testMetalInsideTheSkull() throws {
+        let root = Fixtures.tempDir("metal")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let p = SyntheticBrainPhantom.generate(seed: 13, lesionCodes: [], depth: 0, options: Fixtures.phantomOptions)
+        let clipped = QualityGatesTests.withMetal(p.ct, at: SIMD3(30, 48, 14), radiusMM: 5)
+        _ = try StudySynthesizer.write(clipped, to: root.appendingPathComponent("study"), decoys: [])
+        let gates = try assertRefused(root.appendingPathComponent("study"), in: root)
+        XCTAssertTrue(gates.contains("metal"), "\(gates)")
+    }
+
     /// The Philips head phantom (dcm_qa_ct): plastic and water inside a bone-like shell, no brain.
     func testHeadPhantom() throws {
         guard let data = DataPaths(environment: ProcessInfo.processInfo.environment).dataDirectory,

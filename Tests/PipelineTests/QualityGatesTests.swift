@@ -15,6 +15,35 @@ final class QualityGatesTests: XCTestCase {
         return (p.labels, (0...20).map { Double(c[$0]) * s.x * s.y * s.z / 1000 })
     }
 
+    /// A metal ball (3,071 HU, the scanner's ceiling) of radius `radiusMM` at `centre` (voxel indices).
+    static func withMetal(_ ct: Volume<Float>, at centre: SIMD3<Double>, radiusMM: Double) -> Volume<Float> {
+        var v = ct
+        let s = v.geometry.spacing
+        for k in 0..<v.size.z { for j in 0..<v.size.y { for i in 0..<v.size.x {
+            let d = (SIMD3(Double(i), Double(j), Double(k)) - centre) * s
+            if (d * d).sum() <= radiusMM * radiusMM { v[i, j, k] = 3071 }
+        } } }
+        return v
+    }
+
+    /// A clip inside the brain refuses the scan; the same metal just outside the head (an earring) does not,
+    /// and neither does the scan without it.
+    func testIntracranialMetalRefusesTheScan() {
+        let p = SyntheticBrainPhantom.generate(seed: 21, lesionCodes: [], depth: 0, options: Fixtures.phantomOptions)
+        let gates = QualityGates()
+        func metalFindings(_ v: Volume<Float>) -> [GateFinding] { gates.image(v, acquiredSpacingMM: nil).findings.filter { $0.gate == "metal" } }
+        XCTAssertEqual(metalFindings(p.ct), [])
+        let inside = metalFindings(Self.withMetal(p.ct, at: SIMD3(30, 48, 14), radiusMM: 5))
+        XCTAssertEqual(inside.count, 1)
+        XCTAssertEqual(inside.first?.severity, .refuse)
+        // Outside the skull: in the air at a corner of the field of view, beside the elliptic head.
+        let corner = SIMD3<Double>(3, 3, 14)
+        XCTAssertLessThan(p.ct[3, 3, 14], -500, "the corner must be air")
+        let outside = Self.withMetal(p.ct, at: corner, radiusMM: 5)
+        XCTAssertGreaterThan(outside.data.filter { $0 >= 3000 }.count, 2)
+        XCTAssertEqual(metalFindings(outside), [])
+    }
+
     func testGoodLabelsPass() {
         let (labels, expected) = phantom()
         XCTAssertEqual(QualityGates().labels(labels, expectedML: expected, qa: nil), [])
