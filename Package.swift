@@ -34,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CCharLS", pkgConfig: "charls", providers: [.apt(["libcharls-dev"])]),
         .systemLibrary(name: "COpenJPEG", pkgConfig: "libopenjp2", providers: [.apt(["libopenjp2-7-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // MPI through its generic pkg-config name (Debian's alternatives point it at Open MPI or MPICH).
+        .systemLibrary(name: "CMPI", pkgConfig: "mpi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         module("ImageCore"),
         module("NIfTI", ["ImageCore", "CZlib", "CDeflate"]),
@@ -47,6 +49,8 @@ let package = Package(
         module("Segmentation", ["NeuralEngine", "ImageCore", "NIfTI", "Morphology"]),
         module("Atlas", ["ImageCore", "NIfTI", "Registration", "Morphology", "Rendering", "ASPECTS"]),
         module("ASPECTS", ["ImageCore", "NIfTI", "Rendering"]),
+        // Data-parallel training over MPI: the Trainer's communicator and the launch around it.
+        module("DistributedTraining", ["CMPI", "Segmentation"]),
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
         // DICOM Upper Layer and DIMSE (PS3.7, PS3.8): PDUs, associations, C-ECHO/C-STORE SCP and SCU.
@@ -57,7 +61,7 @@ let package = Package(
         module("CommandSupport", ["ImageCore", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "DeepStrokeCLI",
                           dependencies: ["Pipeline", "CommandSupport", "DICOMNode", "DICOMNetwork", "ImageCore", "NIfTI", "DICOM",
-                                         "Morphology", "Registration", "NeuralEngine", "Segmentation", "Atlas", "ASPECTS",
+                                         "Morphology", "Registration", "NeuralEngine", "Segmentation", "DistributedTraining", "Atlas", "ASPECTS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: settings),
         .executableTarget(name: "DeepStrokeBench",

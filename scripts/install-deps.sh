@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing DeepStroke needs on Debian: the C libraries behind the
-# system-library targets, dcm2niix, DCMTK (DICOM network peers) and Chromium for reference tests, and a Python virtual
+# system-library targets (Open MPI for distributed training, with its mpirun), dcm2niix, DCMTK (DICOM network peers) and
+# Chromium for reference tests, and a Python virtual
 # environment (tests and benchmarks only; the product is Swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(zlib1g-dev libdeflate-dev libdnnl-dev libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libsqlite3-dev dcm2niix dcmtk curl python3 python3-venv)
+APT_PACKAGES=(zlib1g-dev libdeflate-dev libdnnl-dev libcharls-dev libopenjp2-7-dev libturbojpeg0-dev libsqlite3-dev libopenmpi-dev openmpi-bin dcm2niix dcmtk curl python3 python3-venv)
 [ "${DEEPSTROKE_SKIP_CHROMIUM:-0}" = 1 ] || APT_PACKAGES+=(chromium)
 
 missing=()

@@ -12,11 +12,14 @@ public struct CommandEnvironment: Sendable, Equatable {
     public var paths: DataPaths
     /// The shipped atlas and U-Net: `DEEPSTROKE_ATLAS` / `DEEPSTROKE_MODEL`, else found from the executable.
     public var resources: BundledResources
+    /// Whether an MPI launcher started this process (`OMPI_COMM_WORLD_SIZE`, `PMI_SIZE`, `PMIX_RANK`, Slurm).
+    public var launch: ProcessLaunch
 
-    public init(threads: Int? = nil, paths: DataPaths, resources: BundledResources) {
+    public init(threads: Int? = nil, paths: DataPaths, resources: BundledResources, launch: ProcessLaunch = ProcessLaunch()) {
         self.threads = threads
         self.paths = paths
         self.resources = resources
+        self.launch = launch
     }
 
     /// Reads the variables from `environment` (the process's, at the entry). A thread count that is not
@@ -25,6 +28,7 @@ public struct CommandEnvironment: Sendable, Equatable {
         threads = environment["DEEPSTROKE_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
         paths = DataPaths(environment: environment)
         resources = BundledResources.current(environment: environment)
+        launch = ProcessLaunch(environment: environment)
     }
 
     /// `--threads` if given, else `DEEPSTROKE_THREADS`, else all cores.

@@ -1,17 +1,20 @@
 import ArgumentParser
 import CommandSupport
+import DistributedTraining
 import Foundation
 import ImageCore
 import Segmentation
 
-struct TrainCommand: ThreadedCommand {
+struct TrainCommand: ThreadedCommand, EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train the 3D U-Net on (image, label) NIfTI pairs.",
         discussion: """
         DATA is a CSV manifest (columns image,label), a JSON manifest ([{"image":..., "label":...}]) or a \
         folder with images/ and labels/. RUN_DIR receives metrics.csv, curves.svg, best/ and last/; an \
-        existing RUN_DIR/last is resumed.
+        existing RUN_DIR/last is resumed. Started by an MPI launcher (mpirun -np N, srun), each batch is \
+        split over the N processes, which keep identical weights; rank 0 writes RUN_DIR \
+        (docs/distributed-training.md).
         """)
 
     @Option(help: "Dataset manifest or folder.") var data: String
@@ -34,7 +37,16 @@ struct TrainCommand: ThreadedCommand {
     /// The file of a registered-form dataset that names its atlas frame.
     static let frameFileName = "frame.json"
 
-    func run() throws {
+    /// Under an MPI launcher, the ranks of the job; else one process.
+    mutating func run(in environment: CommandEnvironment) throws {
+        try DistributedRun.withCommunicator(launched: environment.launch.launchedByMPI, expectedRanks: environment.launch.ranks) {
+            try train(communicator: $0)
+        }
+    }
+
+    func train(communicator: any TrainingCommunicator) throws {
+        // Rank 0 speaks for the job.
+        let print: (String) -> Void = { if communicator.rank == 0 { Swift.print($0) } }
         var opts = TrainingOptions()
         if let o = options {
             opts = try JSONDecoder().decode(TrainingOptions.self, from: Data(contentsOf: URL(fileURLWithPath: o)))
@@ -73,17 +85,21 @@ struct TrainCommand: ThreadedCommand {
         let pairs = try SegmentationDataset.pairs(URL(fileURLWithPath: data))
         print("loading \(pairs.count) pairs ...")
         let samples = try SegmentationDataset.load(pairs, preprocessing: folder.preprocessing, classes: folder.config.classes)
-        let trainer = try Trainer(model: folder, samples: samples, options: opts, runDirectory: URL(fileURLWithPath: output))
+        let trainer = try Trainer(model: folder, samples: samples, options: opts, runDirectory: URL(fileURLWithPath: output),
+                                  communicator: communicator)
         if !restart, try trainer.resumeIfPossible() {
             print("resuming after epoch \(trainer.history.count)")
         }
-        print("training on \(trainer.trainIndices.count) scans, validating on \(trainer.validationIndices.count); \(folder.network.parameterCount) parameters")
+        print("training on \(trainer.trainIndices.count) scans, validating on \(trainer.validationIndices.count); \(folder.network.parameterCount) parameters"
+              + (communicator.size > 1 ? "; \(communicator.size) processes share each batch" : ""))
         trainer.progress = { epoch, step, steps, loss in
+            guard communicator.rank == 0 else { return }
             let width = 30, filled = width * step / max(1, steps)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
             FileHandle.standardError.write(Data(String(format: "\repoch %d [%@] %d/%d loss %.4f", epoch + 1, bar, step, steps, loss).utf8))
         }
         trainer.epochFinished = { r in
+            guard communicator.rank == 0 else { return }
             FileHandle.standardError.write(Data("\n".utf8))
             print(String(format: "epoch %d: train loss %.4f, val loss %.4f, val mean Dice %.4f (%.1f s)",
                          r.epoch, r.trainLoss, r.validationLoss, r.validationMeanDice, r.seconds))
@@ -91,5 +107,8 @@ struct TrainCommand: ThreadedCommand {
         try trainer.run()
         print(String(format: "best val mean Dice %.4f at epoch %d%@", trainer.bestMeanDice, trainer.bestEpoch,
                      trainer.stoppedEarly ? " (stopped early)" : ""))
+        if trainer.replicaResynchronizations > 0 {
+            print("note: the processes' weights drifted apart \(trainer.replicaResynchronizations) time(s) and were reset to rank 0's")
+        }
     }
 }

@@ -10,18 +10,31 @@ import NeuralEngine
 ///     RUN/best/             model folder of the best validation mean Dice
 ///     RUN/last/             model folder + optimizer.safetensors + state.json after the last epoch
 ///
-/// Every random draw (split, order, augmentation, dropout) is derived from (seed, epoch, index),
-/// and the last checkpoint holds weights, BatchNorm statistics, Adam moments and the run state, so
+/// Every random draw (split, order, augmentation, dropout) is derived from (seed, epoch, index) —
+/// a sample's draws from its own index, never from its place in a batch — and the last checkpoint holds weights, BatchNorm statistics, Adam moments and the run state, so
 /// a run killed at any point and resumed from `last/` ends with exactly the weights an
 /// uninterrupted run would have (on the same thread count).
 ///
 /// Batches run as one N-sample forward/backward: oneDNN and the element loops spread it over all
 /// cores (data parallelism inside each op, so results do not depend on how samples are split).
+///
+/// Data parallel over processes (docs/distributed-training.md): with a `communicator` of N ranks, each
+/// rank runs its share of every batch (`batchShare`), the gradients are summed weighted by share size
+/// (= the gradient of the whole batch's mean loss), so every rank takes the same Adam step and keeps the
+/// same weights; validation is split over the ranks and its sums added up, so every rank takes the same
+/// best-model and early-stopping decisions. Rank 0 alone writes the run folder; all ranks resume from
+/// it. BatchNorm normalises each rank's share by its own statistics (as PyTorch DDP without
+/// SyncBatchNorm); the running statistics are averaged over the ranks after each epoch.
 public final class Trainer {
     public let model: ModelFolder
     public let options: TrainingOptions
     public let runDirectory: URL
     public let samples: [TrainingSample]
+    /// The ranks of a data-parallel run (one process by default).
+    public let communicator: any TrainingCommunicator
+    /// How often the end-of-epoch check found the ranks' weights apart and copied rank 0's to the
+    /// others (0 unless a reduction gave different bits on different ranks).
+    public private(set) var replicaResynchronizations = 0
     public private(set) var history: [EpochRecord] = []
     public private(set) var trainIndices: [Int] = []
     public private(set) var validationIndices: [Int] = []
@@ -47,7 +60,8 @@ public final class Trainer {
         var history: [EpochRecord] = []
     }
 
-    public init(model: ModelFolder, samples: [TrainingSample], options: TrainingOptions, runDirectory: URL) throws {
+    public init(model: ModelFolder, samples: [TrainingSample], options: TrainingOptions, runDirectory: URL,
+                communicator: any TrainingCommunicator = SingleProcessCommunicator()) throws {
         try options.validate()
         guard samples.count >= 2 else { throw SegmentationError.training("need at least 2 samples (train + validation), got \(samples.count)") }
         let net = SIMD3(model.preprocessing.inputSize[0], model.preprocessing.inputSize[1], model.preprocessing.inputSize[2])
@@ -67,6 +81,7 @@ public final class Trainer {
         self.options = options
         self.runDirectory = runDirectory
         self.samples = samples
+        self.communicator = communicator
         adam = Adam(learningRate: options.learningRate)
         // Fixed split from the seed.
         var order = Array(0..<samples.count)
@@ -168,13 +183,20 @@ public final class Trainer {
 
     // MARK: training
 
+    /// Whether this process writes the run folder (rank 0).
+    public var writesRunFolder: Bool { communicator.rank == 0 }
+    private var distributed: Bool { communicator.size > 1 }
+
     /// Runs (or continues) training until the epoch budget or early stopping; returns the history.
     @discardableResult
     public func run() throws -> [EpochRecord] {
-        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try enc.encode(options), to: runDirectory.appendingPathComponent("options.json"))
+        if writesRunFolder {
+            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try enc.encode(options), to: runDirectory.appendingPathComponent("options.json"))
+        }
+        if distributed { try synchronizeReplicas() }
         let net = model.network
         let loss = DiceCELoss(probability: options.diceProbability, includeBackground: true,
                               lambdaDice: options.lambdaDice, lambdaCE: options.lambdaCE)
@@ -185,9 +207,6 @@ public final class Trainer {
             let epoch = state.nextEpoch
             let start = Date()
             adam.learningRate = options.learningRate(epoch: epoch)
-            for (i, (_, drop)) in net.dropoutLayers.enumerated() {
-                drop.rng = RandomSource(seed: Self.mix(options.seed, UInt64(epoch) + 1, UInt64(i) + 1000))
-            }
             var order = trainIndices
             var orderRng = RandomSource(seed: Self.mix(options.seed, UInt64(epoch) + 1))
             order.shuffle(using: &orderRng)
@@ -195,28 +214,42 @@ public final class Trainer {
             var batches = 0
             let stepsPerEpoch = (order.count + options.batchSize - 1) / options.batchSize
             for b in 0..<stepsPerEpoch {
-                let idx = Array(order[(b * options.batchSize)..<Swift.min(order.count, (b + 1) * options.batchSize)])
-                var images: [Float] = [], labels: [Int32] = []
-                for i in idx {
-                    var rng = RandomSource(seed: Self.mix(options.seed, UInt64(epoch) + 1, UInt64(i) + 1))
-                    let (im, lab) = augmenter.prepare(samples[i], rng: &rng, augment: true)
-                    images += im
-                    labels += lab
-                }
-                let n = idx.count
-                let x = try FeatureMap(Tensor(shape: [n, 1, size.z, size.y, size.x], data: images))
-                let logits = try net.forward(x, training: true).tensor()
-                let r = try loss(logits, LabelMap(shape: [n, size.z, size.y, size.x], data: labels))
+                let batch = Array(order[(b * options.batchSize)..<Swift.min(order.count, (b + 1) * options.batchSize)])
+                // This rank's share (the whole batch in one process).
+                let idx = Array(batch[communicator.share(of: batch.count)])
+                var batchLoss = 0.0
                 net.zeroGrad()
-                try net.backward(FeatureMap(r.gradient))
+                if !idx.isEmpty {
+                    var images: [Float] = [], labels: [Int32] = []
+                    for i in idx {
+                        var rng = RandomSource(seed: Self.mix(options.seed, UInt64(epoch) + 1, UInt64(i) + 1))
+                        let (im, lab) = augmenter.prepare(samples[i], rng: &rng, augment: true)
+                        images += im
+                        labels += lab
+                    }
+                    setDropoutMasks(samples: idx, epoch: epoch)
+                    let n = idx.count
+                    let x = try FeatureMap(Tensor(shape: [n, 1, size.z, size.y, size.x], data: images))
+                    let logits = try net.forward(x, training: true).tensor()
+                    let r = try loss(logits, LabelMap(shape: [n, size.z, size.y, size.x], data: labels))
+                    try net.backward(FeatureMap(r.gradient))
+                    batchLoss = r.total
+                }
+                if distributed {
+                    batchLoss = try combineGradients(shareWeight: Double(idx.count) / Double(batch.count), loss: batchLoss)
+                }
                 adam.update(net.parameters())
-                lossSum += r.total
+                lossSum += batchLoss
                 batches += 1
                 stepsTaken += 1
                 progress?(epoch, b + 1, stepsPerEpoch, lossSum / Double(batches))
                 if let limit = interruptAfterSteps, stepsTaken >= limit {
                     throw SegmentationError.training("interrupted after \(stepsTaken) steps")
                 }
+            }
+            if distributed {
+                try averageBuffers()
+                try synchronizeReplicas()
             }
             let (valLoss, perClass, meanDice) = try validate(loss: loss, augmenter: augmenter)
             let record = EpochRecord(epoch: epoch + 1, trainLoss: lossSum / Double(Swift.max(1, batches)), validationLoss: valLoss,
@@ -229,25 +262,30 @@ public final class Trainer {
                 state.bestMeanDice = meanDice
                 state.bestEpoch = epoch + 1
                 state.epochsWithoutImprovement = 0
-                try saveBest()
+                if writesRunFolder { try saveBest() }
             } else {
                 state.epochsWithoutImprovement += 1
                 if state.epochsWithoutImprovement >= options.patience { state.stopped = true }
             }
-            try MetricsLog.write(history, classes: model.config.classes, to: runDirectory)
-            try saveLast()
+            if writesRunFolder {
+                try MetricsLog.write(history, classes: model.config.classes, to: runDirectory)
+                try saveLast()
+            }
             epochFinished?(record)
-            if shouldStop?(record) == true { break }
+            var stop = [shouldStop?(record) == true ? 1.0 : 0]
+            if distributed { try communicator.sum(&stop) }   // one rank asking ends the run on all
+            if stop[0] > 0 { break }
         }
         return history
     }
 
-    /// Validation loss, Dice per foreground class (NaN when absent) and their mean.
+    /// Validation loss, Dice per foreground class (NaN when absent) and their mean. With several ranks
+    /// each takes every size-th scan and the sums are added up: the same result on every rank.
     public func validate(loss: DiceCELoss, augmenter: Augmenter) throws -> (Double, [Double], Double) {
         let K = model.config.classes, size = netSize
         var lossSum = 0.0
         var inter = [Double](repeating: 0, count: K), sums = inter
-        for i in validationIndices {
+        for (j, i) in validationIndices.enumerated() where j % communicator.size == communicator.rank {
             var rng = RandomSource(seed: 0)
             let (im, lab) = augmenter.prepare(samples[i], rng: &rng, augment: false)
             let logits = try model.network.forward(FeatureMap(Tensor(shape: [1, 1, size.z, size.y, size.x], data: im)),
@@ -261,6 +299,13 @@ public final class Trainer {
                 if a == b { inter[a] += 2 }
             }
         }
+        if distributed {
+            var all = [lossSum] + inter + sums
+            try communicator.sum(&all)
+            lossSum = all[0]
+            inter = Array(all[1...K])
+            sums = Array(all[(K + 1)...])
+        }
         let perClass = (1..<K).map { sums[$0] > 0 ? inter[$0] / sums[$0] : Double.nan }
         let present = perClass.filter { !$0.isNaN }
         let mean = present.isEmpty ? 0 : present.reduce(0, +) / Double(present.count)
@@ -270,4 +315,106 @@ public final class Trainer {
     public var bestMeanDice: Double { state.bestMeanDice }
     public var bestEpoch: Int { state.bestEpoch }
     public var stoppedEarly: Bool { state.stopped }
+
+    // MARK: data parallelism
+
+    /// Channel dropout masks for this step, one row per sample drawn from (seed, epoch, block, sample
+    /// index): a sample is masked alike whichever rank runs it and wherever it sits in the batch.
+    private func setDropoutMasks(samples idx: [Int], epoch: Int) {
+        for (b, block) in model.network.residualBlocks.enumerated() where block.drop.p > 0 {
+            let p = block.drop.p, keep = 1 / (1 - p), channels = block.conv1.weight.shape[0]
+            let layerSeed = Self.mix(options.seed, UInt64(epoch) + 1, UInt64(b) + 1000)
+            var mask: [Float] = []
+            mask.reserveCapacity(idx.count * channels)
+            for i in idx {
+                var rng = RandomSource(seed: Self.mix(layerSeed, UInt64(i) + 1))
+                for _ in 0..<channels { mask.append(rng.nextFloat() < p ? 0 : keep) }
+            }
+            block.drop.nextMask = Tensor(shape: [idx.count, channels], data: mask)
+        }
+    }
+
+    /// Turns each rank's gradient of its share's mean loss into the gradient of the whole batch's mean
+    /// loss (Σ_r share_r/batch · g_r; the loss is a mean of per-sample terms) on every rank; returns the
+    /// whole batch's loss.
+    private func combineGradients(shareWeight: Double, loss: Double) throws -> Double {
+        let params = model.network.parameters()
+        let w = Float(shareWeight)
+        var flat: [Float] = []
+        flat.reserveCapacity(params.reduce(0) { $0 + $1.1.grad.count })
+        for (_, p) in params { flat.append(contentsOf: p.grad.data.lazy.map { $0 * w }) }
+        try communicator.sum(&flat)
+        var offset = 0
+        for (_, p) in params {
+            let n = p.grad.count
+            p.grad.data = Array(flat[offset..<(offset + n)])
+            offset += n
+        }
+        var total = [loss * shareWeight]
+        try communicator.sum(&total)
+        return total[0]
+    }
+
+    /// Float buffers (BatchNorm running mean and variance): the mean over the ranks. Each is a moving
+    /// average of its rank's share statistics, so their mean is the moving average of the ranks' mean.
+    private func averageBuffers() throws {
+        let buffers: [Parameter] = model.network.stateItems().compactMap {
+            if case .tensor(let p) = $0.1, !p.requiresGrad { return p }
+            return nil
+        }
+        guard !buffers.isEmpty else { return }
+        var flat = buffers.flatMap(\.value.data)
+        try communicator.sum(&flat)
+        let scale = 1 / Float(communicator.size)
+        var offset = 0
+        for p in buffers {
+            let n = p.value.count
+            p.value.data = flat[offset..<(offset + n)].map { $0 * scale }
+            offset += n
+        }
+    }
+
+    /// Checks that every rank holds rank 0's weights, buffers and Adam state (a hash compared across
+    /// ranks); if one does not, copies rank 0's to all. Run at the start and after every epoch.
+    private func synchronizeReplicas() throws {
+        let params = model.network.parameters()
+        let tensors: [Parameter] = model.network.stateItems().compactMap {
+            if case .tensor(let p) = $0.1 { return p }
+            return nil
+        }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        func mixIn(_ bits: UInt64) { hash = (hash ^ bits) &* 0x0000_0100_0000_01B3 }
+        mixIn(UInt64(adam.step))
+        for p in tensors { for v in p.value.data { mixIn(UInt64(v.bitPattern)) } }
+        for (name, _) in params {
+            for v in adam.firstMoment[name]?.data ?? [] { mixIn(UInt64(v.bitPattern)) }
+            for v in adam.secondMoment[name]?.data ?? [] { mixIn(UInt64(v.bitPattern)) }
+        }
+        let mine = [Double(hash >> 32), Double(hash & 0xFFFF_FFFF)]
+        var root = mine
+        try communicator.broadcast(&root, from: 0)
+        var apart = [root == mine ? 0.0 : 1]
+        try communicator.sum(&apart)
+        guard apart[0] > 0 else { return }
+        replicaResynchronizations += 1
+        var values = tensors.flatMap(\.value.data)
+        try communicator.broadcast(&values, from: 0)
+        var offset = 0
+        for p in tensors {
+            p.value.data = Array(values[offset..<(offset + p.value.count)])
+            offset += p.value.count
+        }
+        var step = [Double(adam.step)]
+        try communicator.broadcast(&step, from: 0)
+        var first: [String: Tensor] = [:], second: [String: Tensor] = [:]
+        for (name, p) in params {
+            var m = adam.firstMoment[name]?.data ?? [Float](repeating: 0, count: p.value.count)
+            var v = adam.secondMoment[name]?.data ?? [Float](repeating: 0, count: p.value.count)
+            try communicator.broadcast(&m, from: 0)
+            try communicator.broadcast(&v, from: 0)
+            first[name] = Tensor(shape: p.shape, data: m)
+            second[name] = Tensor(shape: p.shape, data: v)
+        }
+        adam.restore(step: Int(step[0]), first: step[0] > 0 ? first : [:], second: step[0] > 0 ? second : [:])
+    }
 }
