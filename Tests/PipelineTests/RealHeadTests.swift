@@ -23,7 +23,7 @@ final class RealHeadTests: XCTestCase {
         let resources = BundledResources.current(environment: ProcessInfo.processInfo.environment)
         let model = try XCTUnwrap(BundledModel.directory(resources))
         let outcome = try EndToEndRun(options: o, atlasLabeler: { LabelTransferLabeler(atlas: try DefaultAtlas.load(resources)) },
-                                      segmenter: { try UNetScanSegmenter(directory: model) }, log: { lines.append($0) })
+                                      segmenter: { try UNetScanSegmenter(directory: model, atlas: DefaultAtlas.load(resources)) }, log: { lines.append($0) })
             .run(input: series, output: out)
         return (outcome, lines)
     }

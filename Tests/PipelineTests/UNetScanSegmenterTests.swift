@@ -1,4 +1,5 @@
 import ASPECTS
+import Atlas
 import Foundation
 import ImageCore
 @testable import Pipeline
@@ -28,6 +29,39 @@ final class UNetScanSegmenterTests: XCTestCase {
             let best = probs.indices.max { probs[$0] < probs[$1] }!
             XCTAssertEqual(Int(out.labels.data[v]), best)
         }
+        XCTAssertLessThanOrEqual(Set(out.labels.data).max() ?? 0, 20)
+    }
+
+    /// A frame model (registered form): it needs its atlas, segments the affinely registered scan in the
+    /// frame, and hands back native labels inside the brain mask with the registration's QA and no
+    /// native-grid softmax.
+    func testFrameModelRegistersSegmentsAndReturnsNativeLabels() throws {
+        let root = Fixtures.tempDir("model-frame")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let atlas = try Fixtures.makeAtlas(in: root.appendingPathComponent("atlas"))
+        let frame = try AtlasFrame(atlas: atlas, divisor: 4)
+        let size = [frame.box.size.x, frame.box.size.y, frame.box.size.z]
+        var pre = Preprocessing(inputSize: size)
+        pre.atlasFrame = .init(lower: [frame.box.lower.x, frame.box.lower.y, frame.box.lower.z], size: size)
+        pre.mirroredLabels = Preprocessing.hemisphereSwap(classes: 21)
+        let dir = root.appendingPathComponent("model")
+        try ModelFolder.initialize(config: UNetConfig(classes: 21, baseChannels: 4, levels: 3), preprocessing: pre, seed: 5).save(to: dir)
+
+        XCTAssertThrowsError(try UNetScanSegmenter(directory: dir)) { e in XCTAssertTrue("\(e)".contains("registered to its atlas"), "\(e)") }
+        let segmenter = try UNetScanSegmenter(directory: dir, atlas: atlas)
+        XCTAssertTrue(segmenter.name.contains("registered form"), segmenter.name)
+        let scan = SyntheticBrainPhantom.generate(seed: 4, lesionCodes: [], depth: 0, options: Fixtures.phantomOptions).ct
+        let out = try segmenter.segment(scan)
+        XCTAssertEqual(out.labels.geometry, scan.geometry)
+        XCTAssertNil(out.probabilities)
+        let qa = try XCTUnwrap(out.qa)
+        XCTAssertEqual(qa.affineScales?.count, 3)
+        XCTAssertEqual(qa.fieldOfViewFractions?.count, 20)
+        XCTAssertEqual(qa.expectedRegionVolumesML?.count, 20)
+        XCTAssertGreaterThan(qa.brainVolumeML, 0)
+        // Labels only inside the brain the registration found.
+        let registered = try frame.register(scan, atlas: atlas)
+        XCTAssertEqual((0..<scan.geometry.voxelCount).filter { out.labels.data[$0] != 0 && registered.brainMask.data[$0] == 0 }.count, 0)
         XCTAssertLessThanOrEqual(Set(out.labels.data).max() ?? 0, 20)
     }
 
