@@ -41,6 +41,8 @@ struct ServeCommand: ThreadedCommand, EnvironmentCommand {
     @Option(help: "Largest instance accepted, MiB.") var maxInstanceMb: Int = 1024
     @Option(help: "Refuse new instances once the inbox holds this many GiB.") var maxInboxGb: Double = 50
     @Option(help: "Seconds before the first retry of a failed send (doubling up to 10 minutes).") var retryBackoff: Double = 5
+    @Flag(help: "Keep each study's instances in --inbox after its results are delivered (default: removed then).")
+    var keepInbox = false
     @Flag(help: "fsync every received file and job-store commit (survives power loss, slower).") var fsync = false
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -69,6 +71,7 @@ struct ServeCommand: ThreadedCommand, EnvironmentCommand {
         c.studyTimeout = studyTimeout
         c.workers = workers
         c.fsync = fsync
+        c.keepInbox = keepInbox
         c.sendBackoff = retryBackoff
         c.maxInboxBytes = Int64(maxInboxGb * Double(1 << 30))
         c.limits.idleTimeout = idleTimeout
