@@ -178,7 +178,9 @@ public final class Inbox: @unchecked Sendable {
                 log("inbox", "instance \(i.sop) was already stored: acknowledged, indexed once")
             case .duplicateOfPruned:
                 release(Int64(i.bytes))
-                unlink(root.appendingPathComponent(i.path).path)
+                let url = root.appendingPathComponent(i.path)
+                unlink(url.path)
+                removeEmptyFolders([url.deletingLastPathComponent().path])
                 log("inbox", "instance \(i.sop) belongs to a study already processed and pruned: acknowledged, not kept")
             }
         }
@@ -261,14 +263,21 @@ public final class Inbox: @unchecked Sendable {
             folders.insert(url.deletingLastPathComponent().path)
         }
         try store.markPruned(files.map(\.sop))
-        lock.lock()
-        bytes -= files.reduce(0) { $0 + $1.bytes }
-        for f in folders { createdDirectories.remove(f) }
-        lock.unlock()
-        // Only empty folders go (rmdir): an instance arriving right now keeps its series folder.
-        for f in folders { rmdir(f) }
-        rmdir(folder(study: key).path)
+        release(files.reduce(0) { $0 + $1.bytes })
+        removeEmptyFolders(folders)
         return files.count
+    }
+
+    /// Removes series folders, then their study folders, that are empty (rmdir: an instance arriving
+    /// right now keeps its folder, or makes it again).
+    private func removeEmptyFolders<S: Sequence>(_ seriesFolders: S) where S.Element == String {
+        var studies = Set<String>()
+        for f in seriesFolders {
+            lock.lock(); createdDirectories.remove(f); lock.unlock()
+            rmdir(f)
+            studies.insert(URL(fileURLWithPath: f).deletingLastPathComponent().path)
+        }
+        for s in studies { rmdir(s) }
     }
 
     // MARK: files

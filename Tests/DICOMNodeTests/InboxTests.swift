@@ -117,6 +117,7 @@ final class InboxTests: XCTestCase {
         XCTAssertEqual(inbox.receive(instance("1.2.3.1")), .success)
         XCTAssertEqual(try inbox.flushIndex(), 0)
         XCTAssertEqual(files(dir), [])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: inbox.folder(study: study).path), "nor its folders")
         XCTAssertEqual(try store.study(study)?.state, .done)
         // Room again for new instances (a new study), in a folder made again.
         XCTAssertEqual(inbox.receive(instance("1.2.3.4", study: "1.2.826.0.1.2")), .success)
