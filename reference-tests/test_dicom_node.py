@@ -331,7 +331,7 @@ def test_unet_methods_end_to_end(tmp_path, peers, method):
         assert s["reason"], s
         assert segs == []
         assert [d.SeriesDescription for d in got] == [NOT_ASSESSABLE_SERIES]
-    assert not (node.inbox / key).exists(), "pruned after delivery"
+    node.wait(lambda: not (node.inbox / key).exists(), "the delivered study pruned from the inbox", timeout=30)
 
 
 def pdu(kind, body):

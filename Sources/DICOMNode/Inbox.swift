@@ -128,18 +128,28 @@ public final class Inbox: @unchecked Sendable {
 
     static let partSuffix = ".part"
 
-    /// Renames into the series folder, creating it the first time (a folder pruned meanwhile is made again).
+    /// Renames into the series folder, creating it the first time. A folder removed meanwhile (its study
+    /// pruned, or emptied by a resend that was not kept) is made again: a few tries, as pruning may be
+    /// removing it at this very moment.
     private func moveIntoPlace(_ tmp: URL, _ final: URL, _ dir: URL) throws {
-        lock.lock()
-        let known = createdDirectories.contains(dir.path)
-        lock.unlock()
-        if !known { try makeDirectory(dir) }
-        if rename(tmp.path, final.path) == 0 { return }
-        if errno == ENOENT {
-            try makeDirectory(dir)
+        var tries = 0
+        while true {
+            lock.lock()
+            let known = createdDirectories.contains(dir.path)
+            lock.unlock()
+            do {
+                if !known || tries > 0 { try makeDirectory(dir) }
+            } catch where tries < 3 {
+                tries += 1
+                continue
+            }
             if rename(tmp.path, final.path) == 0 { return }
+            let e = errno
+            guard e == ENOENT, tries < 3 else {
+                throw NodeError.inbox(path: final.path, problem: "cannot rename into place: \(String(cString: strerror(e)))")
+            }
+            tries += 1
         }
-        throw NodeError.inbox(path: final.path, problem: "cannot rename into place: \(String(cString: strerror(errno)))")
     }
 
     private func makeDirectory(_ dir: URL) throws {
