@@ -14,7 +14,9 @@ struct ServeCommand: ThreadedCommand, EnvironmentCommand {
             Accepts C-ECHO and C-STORE (CT and the other objects of a head CT study) as AE title --ae-title on --port. \
             Each instance is written atomically into --inbox and indexed in its SQLite job store; a study is processed \
             with the `run` pipeline once no instance has arrived for --study-timeout seconds, and its results (in \
-            --output/<study hash>/) are sent to --destination with retries. Survives restarts. See docs/dicom-node.md. \
+            --output/<study hash>/, or a Secondary Capture saying why a study is not assessable) are sent to \
+            --destination with retries; then the study's instances leave the inbox (unless --keep-inbox). Survives \
+            restarts. See docs/dicom-node.md. \
             Research software, not for clinical use.
             """)
 
