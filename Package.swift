@@ -56,7 +56,7 @@ let package = Package(
         // DICOM Upper Layer and DIMSE (PS3.7, PS3.8): PDUs, associations, C-ECHO/C-STORE SCP and SCU.
         module("DICOMNetwork", ["DICOM"]),
         // `deepstroke serve`: inbox, SQLite job store, study timeout, workers, sender with retry.
-        module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "ASPECTS", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "Rendering", "ASPECTS", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         // What both executables share: --threads, the entry that reads the environment, argument types.
         module("CommandSupport", ["ImageCore", "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "DeepStrokeCLI",

@@ -4,9 +4,12 @@ the CT template, with decoy series); the pipeline runs with the atlas method and
 
 What is checked: echo; a study with decoys scored once and its SEG (read by highdicom) referencing the
 selected series at the destination; two studies at once plus one sent twice, each processed once; a
-refused study marked not assessable with no SEG; a node killed (-9) mid-processing that, restarted,
-processes the study once and delivers after a failed send retried; malformed byte streams that neither
-crash nor hang the node. The job store (SQLite) is read directly to count runs and attempts.
+refused study marked not assessable with no SEG and one "not assessable" Secondary Capture delivered;
+delivered studies pruned from the inbox (and kept with --keep-inbox); a node killed (-9) mid-processing
+that, restarted, processes the study once and delivers after a failed send retried; --method unet and
+both end to end (scored or not assessable, whatever the bundled model's quality, with what is delivered
+matching the state); malformed byte streams that neither crash nor hang the node. The job store (SQLite)
+is read directly to count runs and attempts.
 """
 import hashlib
 import os
@@ -38,6 +41,7 @@ AET = "DEEPSTROKE"
 TEMPLATE = DATA / "ct_template" / "template_with_skull_2mm.nii.gz"
 SEG_CLASS = "1.2.840.10008.5.1.4.1.1.66.4"
 SC_CLASS = "1.2.840.10008.5.1.4.1.1.7"
+NOT_ASSESSABLE_SERIES = "ASPECTS not assessable"
 STUDY_TIMEOUT = 3
 # DCMTK leaves Nagle's algorithm on unless this is set, which costs ~40 ms per image on loopback.
 DCMTK_ENV = dict(os.environ, TCP_NODELAY="1")
@@ -235,7 +239,9 @@ def test_studies_at_once_scored_once_and_delivered(tmp_path, peers):
         segs = [d for d in by_study[u] if d.SOPClassUID == SEG_CLASS]
         assert len(segs) == 1, f"study {keys[u]}: {len(segs)} SEG at the destination"
         assert any(d.SOPClassUID == SC_CLASS for d in by_study[u])
-    assert by_study[c_uid] == [], "a not-assessable study gets no SEG"
+    assert not any(d.SOPClassUID == SEG_CLASS for d in by_study[c_uid]), "a not-assessable study gets no SEG"
+    assert [(d.SOPClassUID, d.SeriesDescription) for d in by_study[c_uid]] == [(SC_CLASS, NOT_ASSESSABLE_SERIES)], \
+        "a not-assessable study gets one Secondary Capture saying so"
 
     # The SEG of study A, read by highdicom, references the head series that was selected, every slice.
     import highdicom
@@ -259,14 +265,18 @@ def test_studies_at_once_scored_once_and_delivered(tmp_path, peers):
     for u in (a_uid, b_uid, c_uid):
         assert u not in log
         assert not any(u in n for n in names)
-    assert (node.inbox / keys[a_uid]).is_dir()
+    # Delivered studies leave the inbox (the resend of A was recognised and not kept either); the index stays.
+    for u in (a_uid, b_uid, c_uid):
+        assert not (node.inbox / keys[u]).exists(), f"study {keys[u]} still in the inbox after delivery"
+    assert dcm_count(node.inbox) == 0
+    assert "removed from the inbox" in log
 
 
 def test_killed_while_processing_then_processed_once_and_delivered(tmp_path, peers):
     uid, _, _ = synth_study(tmp_path / "study")
     key = uid_hash(uid)
     dest_port = free_port()
-    node = peers(Node, tmp_path / "node", free_port(), destination=f"PACS@127.0.0.1:{dest_port}")
+    node = peers(Node, tmp_path / "node", free_port(), destination=f"PACS@127.0.0.1:{dest_port}", extra=["--keep-inbox"])
     node.root.mkdir()
     node.start()
     storescu(tmp_path / "study", node.port)
@@ -289,6 +299,39 @@ def test_killed_while_processing_then_processed_once_and_delivered(tmp_path, pee
     segs = [d for d in dest.received() if d.SOPClassUID == SEG_CLASS]
     assert len(segs) == 1 and segs[0].StudyInstanceUID == uid
     assert "was processing when the node stopped" in node.log_text()
+    assert dcm_count(node.inbox / key) == dcm_count(tmp_path / "study"), "--keep-inbox keeps the delivered study"
+
+
+@pytest.mark.parametrize("method", ["unet", "both"])
+def test_unet_methods_end_to_end(tmp_path, peers, method):
+    """The U-Net (alone or beside the atlas) through the node, whatever the bundled model's quality: the
+    study ends scored or not assessable, and what reaches the PACS matches that state."""
+    uid, _, series = synth_study(tmp_path / "study")
+    key = uid_hash(uid)
+    dest = peers(Destination, tmp_path / "pacs", free_port())
+    node = peers(Node, tmp_path / "node", free_port(), destination=f"PACS@127.0.0.1:{dest.port}")
+    node.args[node.args.index("--method") + 1] = method
+    node.root.mkdir()
+    node.start()
+    storescu(tmp_path / "study", node.port)
+    node.wait(lambda: final(node.studies().get(key, {}).get("state", "")) and node.sends() and sends_settled(node),
+              f"the study processed with --method {method} and its results sent", timeout=900)
+    s = node.studies()[key]
+    assert s["state"] in ("done", "not_assessable"), s
+    assert s["completions"] == 1, s
+    assert all(x["state"] == "sent" for x in node.sends()), node.sends()
+    got = [d for d in dest.received() if d.StudyInstanceUID == uid]
+    segs = [d for d in got if d.SOPClassUID == SEG_CLASS]
+    if s["state"] == "done":
+        assert 1 <= len(segs) <= (2 if method == "both" else 1), [d.SeriesDescription for d in got]
+        for seg in segs:
+            assert seg.ReferencedSeriesSequence[0].SeriesInstanceUID == series
+        assert any(d.SOPClassUID == SC_CLASS and d.SeriesDescription != NOT_ASSESSABLE_SERIES for d in got)
+    else:
+        assert s["reason"], s
+        assert segs == []
+        assert [d.SeriesDescription for d in got] == [NOT_ASSESSABLE_SERIES]
+    node.wait(lambda: not (node.inbox / key).exists(), "the delivered study pruned from the inbox", timeout=30)
 
 
 def pdu(kind, body):

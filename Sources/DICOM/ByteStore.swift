@@ -27,6 +27,11 @@ public final class ByteStore: @unchecked Sendable {
         self.init(bytes: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[0..<n]), release: { p.deallocate() })
     }
 
+    /// Borrows memory the caller keeps alive for as long as the store is used (nothing is released).
+    convenience init(borrowing bytes: UnsafeRawBufferPointer) {
+        self.init(bytes: bytes, release: {})
+    }
+
     /// Takes ownership of an allocated buffer of `count` bytes.
     init(owning p: UnsafeMutableRawBufferPointer, count: Int) {
         self.bytes = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(p)[0..<count])

@@ -72,6 +72,24 @@ public struct DICOMFile: Sendable {
                          isPartial: stopAtPixelData, warnings: warnings + parser.warnings, limits: limits)
     }
 
+    /// Parses a bare data set the caller holds in memory (one received over the network), in a known
+    /// transfer syntax, without copying it: `body` sees a `DICOMFile` that borrows `bytes` and must not
+    /// keep it (or any `DataSet` of it) after returning; values read from it (strings, numbers) are copies.
+    public static func withDataSet<R>(in bytes: UnsafeRawBufferPointer, transferSyntaxUID: String, name: String,
+                                      stopAtPixelData: Bool = false, limits: DICOMLimits = .standard,
+                                      _ body: (DICOMFile) throws -> R) throws -> R {
+        let ts = TransferSyntax.forUID(transferSyntaxUID)
+        var store = ByteStore(borrowing: bytes)
+        if ts.deflated {
+            store = try Inflate.raw(bytes, file: name, maxOutputBytes: limits.maxInflatedBytes)
+        }
+        var parser = DataSetParser(store: store, file: name, stopAtPixelData: stopAtPixelData)
+        let (ds, _) = try parser.parseDataSet(start: 0, end: store.count, explicit: ts.explicitVR, bigEndian: ts.bigEndian, depth: 0)
+        let file = DICOMFile(name: name, meta: nil, dataSet: ds, transferSyntax: ts, hasPreamble: false,
+                             isPartial: stopAtPixelData, warnings: parser.warnings, limits: limits)
+        return try body(file)
+    }
+
     /// Tells Explicit from Implicit VR Little Endian by whether bytes 4-5 of the first element spell a VR.
     static func guessSyntax(_ store: ByteStore, at p: Int, name: String) throws -> TransferSyntax {
         guard store.count >= p + 8 else { return .implicitLittle }

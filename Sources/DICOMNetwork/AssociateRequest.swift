@@ -1,19 +1,20 @@
-/// A-ASSOCIATE-RQ contents (PS3.8 9.3.2). Also the model of the accept, which echoes the AE titles and
-/// application context and answers each presentation context (`AssociateAccept`).
-public struct AssociateRequest: Equatable, Sendable {
+/// What A-ASSOCIATE-RQ (PS3.8 9.3.2) and A-ASSOCIATE-AC (9.3.3) carry: the accept echoes the AE titles
+/// and application context of the request and answers each of its presentation contexts, so both are
+/// this one shape, told apart by their contexts (`AssociateRequest`, `AssociateAccept`).
+public struct AssociationParameters<Context: Equatable & Sendable>: Equatable, Sendable {
     public var calledAE: String
     public var callingAE: String
-    public var applicationContext: String = AssociateRequest.dicomApplicationContext
-    public var contexts: [ProposedContext]
-    /// Largest P-DATA-TF PDU the requester accepts (0: no limit).
+    public var applicationContext: String = Implementation.dicomApplicationContext
+    public var contexts: [Context]
+    /// Largest P-DATA-TF PDU the sender of this PDU accepts (0: no limit).
     public var maxPDULength: UInt32
     public var implementationClassUID: String
     public var implementationVersion: String?
 
     /// The only application context name DICOM defines.
-    public static let dicomApplicationContext = "1.2.840.10008.3.1.1.1"
+    public static var dicomApplicationContext: String { Implementation.dicomApplicationContext }
 
-    public init(calledAE: String, callingAE: String, contexts: [ProposedContext], maxPDULength: UInt32,
+    public init(calledAE: String, callingAE: String, contexts: [Context], maxPDULength: UInt32,
                 implementationClassUID: String = Implementation.classUID, implementationVersion: String? = Implementation.versionName) {
         self.calledAE = calledAE
         self.callingAE = callingAE
@@ -24,26 +25,10 @@ public struct AssociateRequest: Equatable, Sendable {
     }
 }
 
-/// A-ASSOCIATE-AC contents (PS3.8 9.3.3).
-public struct AssociateAccept: Equatable, Sendable {
-    public var calledAE: String
-    public var callingAE: String
-    public var applicationContext: String = AssociateRequest.dicomApplicationContext
-    public var contexts: [AcceptedContext]
-    public var maxPDULength: UInt32
-    public var implementationClassUID: String
-    public var implementationVersion: String?
-
-    public init(calledAE: String, callingAE: String, contexts: [AcceptedContext], maxPDULength: UInt32,
-                implementationClassUID: String = Implementation.classUID, implementationVersion: String? = Implementation.versionName) {
-        self.calledAE = calledAE
-        self.callingAE = callingAE
-        self.contexts = contexts
-        self.maxPDULength = maxPDULength
-        self.implementationClassUID = implementationClassUID
-        self.implementationVersion = implementationVersion
-    }
-}
+/// A-ASSOCIATE-RQ contents: proposed presentation contexts.
+public typealias AssociateRequest = AssociationParameters<ProposedContext>
+/// A-ASSOCIATE-AC contents: the answer to each proposed context.
+public typealias AssociateAccept = AssociationParameters<AcceptedContext>
 
 /// A-ASSOCIATE-RJ (PS3.8 9.3.4): result 1 permanent / 2 transient; source 1 service user, 2 service
 /// provider (ACSE), 3 service provider (presentation); the reason's meaning depends on the source.
@@ -70,4 +55,6 @@ public enum Implementation {
     /// Derived from the UUID-based root 2.25 so it needs no registered root.
     public static let classUID = "2.25.160791360813295011466916573917093286211"
     public static let versionName = "DEEPSTROKE_010"
+    /// The only application context name DICOM defines (PS3.7 A.2.1).
+    public static let dicomApplicationContext = "1.2.840.10008.3.1.1.1"
 }

@@ -62,9 +62,9 @@ public enum PDUDecoder {
             var item = ByteReader(r.bytes, start: r.position, end: r.position + len)
             try r.skip(len, name)
             switch type {
-            case ItemType.applicationContext:
+            case ItemType.applicationContext.rawValue:
                 appContext = ByteReader.text(try item.take(len, "application context"))
-            case ItemType.presentationContextRQ where t == .associateRQ:
+            case ItemType.presentationContextRQ.rawValue where t == .associateRQ:
                 let id = try item.u8("presentation context id")
                 try item.skip(3, "presentation context")
                 var abstract: String?
@@ -74,11 +74,11 @@ public enum PDUDecoder {
                     try item.skip(1, "presentation context sub-item")
                     let sl = Int(try item.u16("presentation context sub-item length"))
                     let v = ByteReader.text(try item.take(sl, "presentation context sub-item"))
-                    if st == ItemType.abstractSyntax { abstract = v } else if st == ItemType.transferSyntax { syntaxes.append(v) }
+                    if st == ItemType.abstractSyntax.rawValue { abstract = v } else if st == ItemType.transferSyntax.rawValue { syntaxes.append(v) }
                 }
                 guard let a = abstract else { throw NetworkError.malformedPDU("presentation context \(id) has no abstract syntax") }
                 proposed.append(ProposedContext(id: id, abstractSyntax: a, transferSyntaxes: syntaxes))
-            case ItemType.presentationContextAC where t == .associateAC:
+            case ItemType.presentationContextAC.rawValue where t == .associateAC:
                 let id = try item.u8("presentation context id")
                 try item.skip(1, "presentation context")
                 let raw = try item.u8("presentation context result")
@@ -89,10 +89,10 @@ public enum PDUDecoder {
                     try item.skip(1, "presentation context sub-item")
                     let sl = Int(try item.u16("presentation context sub-item length"))
                     let v = ByteReader.text(try item.take(sl, "presentation context sub-item"))
-                    if st == ItemType.transferSyntax { ts = v }
+                    if st == ItemType.transferSyntax.rawValue { ts = v }
                 }
                 accepted.append(AcceptedContext(id: id, result: AcceptedContext.Result(rawValue: raw) ?? .noReason, transferSyntax: ts))
-            case ItemType.userInformation:
+            case ItemType.userInformation.rawValue:
                 while item.remaining > 0 {
                     let st = try item.u8("user information sub-item type")
                     try item.skip(1, "user information sub-item")
@@ -100,9 +100,9 @@ public enum PDUDecoder {
                     var sub = ByteReader(item.bytes, start: item.position, end: item.position + min(sl, item.remaining))
                     try item.skip(sl, "user information sub-item")
                     switch st {
-                    case ItemType.maximumLength: maxLength = try sub.u32("maximum length")
-                    case ItemType.implementationClassUID: classUID = ByteReader.text(try sub.take(sl, "implementation class UID"))
-                    case ItemType.implementationVersionName: version2 = ByteReader.text(try sub.take(sl, "implementation version name"))
+                    case ItemType.maximumLength.rawValue: maxLength = try sub.u32("maximum length")
+                    case ItemType.implementationClassUID.rawValue: classUID = ByteReader.text(try sub.take(sl, "implementation class UID"))
+                    case ItemType.implementationVersionName.rawValue: version2 = ByteReader.text(try sub.take(sl, "implementation version name"))
                     default: break // asynchronous operations, role selection, extended negotiation, user identity: not used
                     }
                 }

@@ -5,26 +5,26 @@ public enum PDUEncoder {
         switch pdu {
         case .associateRQ(let rq):
             var items = ByteWriter(capacity: 512)
-            items.item(ItemType.applicationContext, Array(rq.applicationContext.utf8))
+            items.item(ItemType.applicationContext.rawValue, Array(rq.applicationContext.utf8))
             for c in rq.contexts {
                 var sub = ByteWriter()
                 sub.u8(c.id); sub.zeros(3)
-                sub.item(ItemType.abstractSyntax, Array(c.abstractSyntax.utf8))
-                for ts in c.transferSyntaxes { sub.item(ItemType.transferSyntax, Array(ts.utf8)) }
-                items.item(ItemType.presentationContextRQ, sub.bytes)
+                sub.item(ItemType.abstractSyntax.rawValue, Array(c.abstractSyntax.utf8))
+                for ts in c.transferSyntaxes { sub.item(ItemType.transferSyntax.rawValue, Array(ts.utf8)) }
+                items.item(ItemType.presentationContextRQ.rawValue, sub.bytes)
             }
-            items.item(ItemType.userInformation, userInformation(rq.maxPDULength, rq.implementationClassUID, rq.implementationVersion))
+            items.item(ItemType.userInformation.rawValue, userInformation(rq.maxPDULength, rq.implementationClassUID, rq.implementationVersion))
             return associate(.associateRQ, called: rq.calledAE, calling: rq.callingAE, items: items.bytes)
         case .associateAC(let ac):
             var items = ByteWriter(capacity: 512)
-            items.item(ItemType.applicationContext, Array(ac.applicationContext.utf8))
+            items.item(ItemType.applicationContext.rawValue, Array(ac.applicationContext.utf8))
             for c in ac.contexts {
                 var sub = ByteWriter()
                 sub.u8(c.id); sub.u8(0); sub.u8(c.result.rawValue); sub.u8(0)
-                sub.item(ItemType.transferSyntax, Array(c.transferSyntax.utf8))
-                items.item(ItemType.presentationContextAC, sub.bytes)
+                sub.item(ItemType.transferSyntax.rawValue, Array(c.transferSyntax.utf8))
+                items.item(ItemType.presentationContextAC.rawValue, sub.bytes)
             }
-            items.item(ItemType.userInformation, userInformation(ac.maxPDULength, ac.implementationClassUID, ac.implementationVersion))
+            items.item(ItemType.userInformation.rawValue, userInformation(ac.maxPDULength, ac.implementationClassUID, ac.implementationVersion))
             return associate(.associateAC, called: ac.calledAE, calling: ac.callingAE, items: items.bytes)
         case .associateRJ(let rj):
             return fixed(.associateRJ, [0, rj.result, rj.source, rj.reason])
@@ -77,9 +77,9 @@ public enum PDUEncoder {
     private static func userInformation(_ maxLength: UInt32, _ classUID: String, _ version: String?) -> [UInt8] {
         var u = ByteWriter()
         var ml = ByteWriter(); ml.u32(maxLength)
-        u.item(ItemType.maximumLength, ml.bytes)
-        u.item(ItemType.implementationClassUID, Array(classUID.utf8))
-        if let v = version { u.item(ItemType.implementationVersionName, Array(v.utf8.prefix(16))) }
+        u.item(ItemType.maximumLength.rawValue, ml.bytes)
+        u.item(ItemType.implementationClassUID.rawValue, Array(classUID.utf8))
+        if let v = version { u.item(ItemType.implementationVersionName.rawValue, Array(v.utf8.prefix(16))) }
         return u.bytes
     }
 }

@@ -9,15 +9,11 @@ public enum PDUType: UInt8, Sendable {
     case abort = 0x07
 }
 
-/// Item types inside A-ASSOCIATE-RQ/AC (PS3.8 9.3.2 and Annex D).
-enum ItemType {
-    static let applicationContext: UInt8 = 0x10
-    static let presentationContextRQ: UInt8 = 0x20
-    static let presentationContextAC: UInt8 = 0x21
-    static let abstractSyntax: UInt8 = 0x30
-    static let transferSyntax: UInt8 = 0x40
-    static let userInformation: UInt8 = 0x50
-    static let maximumLength: UInt8 = 0x51
-    static let implementationClassUID: UInt8 = 0x52
-    static let implementationVersionName: UInt8 = 0x55
+/// Item types inside A-ASSOCIATE-RQ/AC (PS3.8 9.3.2 and Annex D): the first byte of every item.
+enum ItemType: UInt8 {
+    case applicationContext = 0x10
+    case presentationContextRQ = 0x20, presentationContextAC = 0x21
+    case abstractSyntax = 0x30, transferSyntax = 0x40
+    case userInformation = 0x50
+    case maximumLength = 0x51, implementationClassUID = 0x52, implementationVersionName = 0x55
 }

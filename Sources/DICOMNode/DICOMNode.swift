@@ -37,10 +37,14 @@ public final class DICOMNode: @unchecked Sendable {
         let recovered = try store.recoverAfterRestart(maxAttempts: c.maxProcessingAttempts, now: now)
         for k in recovered.requeued { log("node", "study \(k): was processing when the node stopped; queued again") }
         for k in recovered.failed { log("node", "study \(k): interrupted \(c.maxProcessingAttempts) times; marked failed") }
+        // Files acknowledged before the last stop whose index rows were not written yet.
+        try inbox.indexUnindexedFiles()
         lock.lock(); running = true; lock.unlock()
         let alive: @Sendable () -> Bool = { [weak self] in self?.isRunning ?? false }
+        let thread = NodeThread(store: store, log: log, isRunning: alive)
 
         let inbox = self.inbox, log = self.log
+        spawn("indexer") { inbox.indexLoop(isRunning: alive) }
         let scpConfig = SCPConfiguration(aeTitle: c.aeTitle, limits: c.limits)
         let scp = StorageSCP(configuration: scpConfig, store: { inbox.receive($0) }, log: { log("scp", $0) })
         let port = try scp.start(port: c.port, host: c.host)
@@ -48,25 +52,28 @@ public final class DICOMNode: @unchecked Sendable {
 
         let store = self.store
         spawn("scheduler") {
-            while alive() {
-                do {
-                    for k in try store.queueCompleted(timeout: c.studyTimeout, now: Date().timeIntervalSince1970) {
-                        log("scheduler", "study \(k): no instance for \(c.studyTimeout) s; queued")
+            thread.repeatUntilStopped("scheduler", idle: min(1.0, c.studyTimeout / 4)) {
+                for k in try store.queueCompleted(timeout: c.studyTimeout, now: Date().timeIntervalSince1970) {
+                    log("scheduler", "study \(k): no instance for \(c.studyTimeout) s; queued")
+                }
+                if !c.keepInbox {
+                    for k in try store.prunableStudies(awaitingDelivery: c.destination != nil) {
+                        let n = try inbox.prune(study: k)
+                        log("scheduler", "study \(k): finished and its results settled; \(n) instance(s) removed from the inbox")
                     }
-                } catch { log("scheduler", "job store: \(error)") }
-                usleep(UInt32(min(1.0, c.studyTimeout / 4) * 1_000_000))
+                }
+                return false
             }
         }
         for i in 0..<c.workers {
-            let w = StudyWorker(index: i + 1, store: store, inbox: inbox, output: c.output, processor: processor,
-                                maxAttempts: c.maxProcessingAttempts, log: log, isRunning: alive)
+            let w = StudyWorker(index: i + 1, thread: thread, inbox: inbox, output: c.output, processor: processor,
+                                maxAttempts: c.maxProcessingAttempts, notAssessableCapture: c.notAssessableCapture)
             // The pipeline runs on this thread: give it the main thread's stack size, not a helper's.
             spawn("worker-\(i + 1)", stackSize: 64 << 20) { w.loop() }
         }
         if let d = c.destination {
-            let sender = ResultSender(store: store, scu: StorageSCU(callingAE: c.aeTitle, peer: d, limits: c.limits), output: c.output,
-                                      backoff: c.sendBackoff, maxBackoff: c.maxSendBackoff, maxAttempts: c.maxSendAttempts,
-                                      log: log, isRunning: alive)
+            let sender = ResultSender(thread: thread, scu: StorageSCU(callingAE: c.aeTitle, peer: d, limits: c.limits), output: c.output,
+                                      retry: .init(backoff: c.sendBackoff, maxBackoff: c.maxSendBackoff, maxAttempts: c.maxSendAttempts))
             spawn("sender") { sender.loop() }
         }
         log("node", "\(c.aeTitle) listening on \(c.host):\(port); inbox \(c.inbox.path), output \(c.output.path), "

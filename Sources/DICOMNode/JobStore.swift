@@ -45,6 +45,10 @@ public final class JobStore: @unchecked Sendable {
                 CREATE INDEX send_state ON send(state, next_attempt);
                 """)
         }
+        m.registerMigration("v2: pruned instances") { db in
+            // A pruned instance keeps its row (so a resend is still recognised) but no longer has a file.
+            try db.execute(sql: "ALTER TABLE instance ADD COLUMN pruned INTEGER NOT NULL DEFAULT 0")
+        }
         return m
     }
 
@@ -67,37 +71,108 @@ public final class JobStore: @unchecked Sendable {
         try wrap { try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM instance WHERE sop = ?", arguments: [sop]) ?? false } }
     }
 
+    /// Bytes of the instances whose files are in the inbox (not pruned).
     public func inboxBytes() throws -> Int64 {
-        try wrap { try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM instance") ?? 0 } }
+        try wrap { try pool.read { db in try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(bytes), 0) FROM instance WHERE pruned = 0") ?? 0 } }
     }
 
-    /// Indexes a stored instance and restarts its study's timer. Returns false for an instance already
-    /// indexed (a resend): the study is left as it is, so a study sent twice is scored once. Runs once per
-    /// received image, so its statements are prepared once per connection (cached).
+    /// What indexing a received instance did.
+    public enum Indexed: Sendable, Equatable {
+        /// A new instance: indexed, its study's timer restarted.
+        case new
+        /// Already indexed, its file in the inbox: nothing changed.
+        case duplicate
+        /// Already indexed and pruned with its processed study: the new copy is not wanted.
+        case duplicateOfPruned
+    }
+
+    /// Indexes a stored instance and restarts its study's timer (`indexInstances` with one instance).
     @discardableResult
     public func recordInstance(_ i: Instance, at now: Double) throws -> Bool {
+        try indexInstances([(i, now)]) == [.new]
+    }
+
+    /// Indexes received instances in one transaction (each with its arrival time). A resend of an
+    /// indexed instance leaves its study as it is, so a study sent twice is scored once. Statements are
+    /// prepared once per connection (cached): this runs for every received image.
+    public func indexInstances(_ batch: [(instance: Instance, at: Double)]) throws -> [Indexed] {
+        if batch.isEmpty { return [] }
+        return try wrap {
+            try pool.write { db in try batch.map { try Self.index($0.instance, at: $0.at, db) } }
+        }
+    }
+
+    private static func index(_ i: Instance, at now: Double, _ db: Database) throws -> Indexed {
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO instance (sop, study, series, sop_class, path, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try insert.execute(arguments: [i.sop, i.study, i.series, i.sopClass, i.path, i.bytes, now])
+        if db.changesCount == 0 {
+            let pruned = try Bool.fetchOne(db.cachedStatement(sql: "SELECT pruned FROM instance WHERE sop = ?"), arguments: [i.sop]) ?? false
+            return pruned ? .duplicateOfPruned : .duplicate
+        }
+        let state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM study WHERE key = ?"), arguments: [i.study])
+        switch state.flatMap(StudyState.init(rawValue:)) {
+        case nil:
+            try db.cachedStatement(sql: "INSERT INTO study (key, state, instances, bytes, last_arrival, updated_at) VALUES (?, ?, 1, ?, ?, ?)")
+                .execute(arguments: [i.study, StudyState.receiving.rawValue, i.bytes, now, now])
+        case .processing?:
+            // The running job does not see this instance for sure: score again once it is done.
+            try db.cachedStatement(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = ?, dirty = 1, updated_at = ? WHERE key = ?")
+                .execute(arguments: [i.bytes, now, now, i.study])
+        case .receiving?:
+            try db.cachedStatement(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = MAX(last_arrival, ?), updated_at = ? WHERE key = ?")
+                .execute(arguments: [i.bytes, now, now, i.study])
+        default:
+            try db.cachedStatement(sql: "UPDATE study SET state = ?, instances = instances + 1, bytes = bytes + ?, last_arrival = ?, updated_at = ? WHERE key = ?")
+                .execute(arguments: [StudyState.receiving.rawValue, i.bytes, now, now, i.study])
+        }
+        return .new
+    }
+
+    /// Every indexed instance (hashed SOP Instance UID) and whether it was pruned: what the start-up
+    /// scan of the inbox compares the files with.
+    public func indexedInstances() throws -> [String: Bool] {
+        try wrap {
+            try pool.read { db in
+                var out: [String: Bool] = [:]
+                let rows = try Row.fetchCursor(db, sql: "SELECT sop, pruned FROM instance")
+                while let r = try rows.next() { out[r["sop"]] = r["pruned"] }
+                return out
+            }
+        }
+    }
+
+    // MARK: pruning
+
+    /// Finished studies whose instances are still in the inbox: processed (done, not assessable or
+    /// failed) and, when `awaitingDelivery`, with no result file still waiting to be sent.
+    public func prunableStudies(awaitingDelivery: Bool) throws -> [String] {
+        try wrap {
+            try pool.read { db in
+                let final = [StudyState.done, .notAssessable, .failed].map { "'\($0.rawValue)'" }.joined(separator: ", ")
+                let delivered = awaitingDelivery ? "AND NOT EXISTS (SELECT 1 FROM send WHERE send.study = study.key AND send.state = '\(SendState.pending.rawValue)')" : ""
+                return try String.fetchAll(db, sql: """
+                    SELECT key FROM study WHERE state IN (\(final))
+                    AND EXISTS (SELECT 1 FROM instance WHERE instance.study = study.key AND pruned = 0) \(delivered) ORDER BY key
+                    """)
+            }
+        }
+    }
+
+    /// The study's instances whose files are still in the inbox.
+    public func unprunedInstances(study: String) throws -> [(sop: String, path: String, bytes: Int64)] {
+        try wrap {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT sop, path, bytes FROM instance WHERE study = ? AND pruned = 0", arguments: [study])
+                    .map { ($0["sop"], $0["path"], $0["bytes"]) }
+            }
+        }
+    }
+
+    /// Records that these instances' files were removed from the inbox.
+    public func markPruned(_ sops: [String]) throws {
         try wrap {
             try pool.write { db in
-                let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO instance (sop, study, series, sop_class, path, bytes, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                try insert.execute(arguments: [i.sop, i.study, i.series, i.sopClass, i.path, i.bytes, now])
-                if db.changesCount == 0 { return false }
-                let state = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM study WHERE key = ?"), arguments: [i.study])
-                switch state.flatMap(StudyState.init(rawValue:)) {
-                case nil:
-                    try db.cachedStatement(sql: "INSERT INTO study (key, state, instances, bytes, last_arrival, updated_at) VALUES (?, ?, 1, ?, ?, ?)")
-                        .execute(arguments: [i.study, StudyState.receiving.rawValue, i.bytes, now, now])
-                case .processing?:
-                    // The running job does not see this instance for sure: score again once it is done.
-                    try db.cachedStatement(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = ?, dirty = 1, updated_at = ? WHERE key = ?")
-                        .execute(arguments: [i.bytes, now, now, i.study])
-                case .receiving?:
-                    try db.cachedStatement(sql: "UPDATE study SET instances = instances + 1, bytes = bytes + ?, last_arrival = ?, updated_at = ? WHERE key = ?")
-                        .execute(arguments: [i.bytes, now, now, i.study])
-                default:
-                    try db.cachedStatement(sql: "UPDATE study SET state = ?, instances = instances + 1, bytes = bytes + ?, last_arrival = ?, updated_at = ? WHERE key = ?")
-                        .execute(arguments: [StudyState.receiving.rawValue, i.bytes, now, now, i.study])
-                }
-                return true
+                for sop in sops { try db.cachedStatement(sql: "UPDATE instance SET pruned = 1 WHERE sop = ?").execute(arguments: [sop]) }
             }
         }
     }

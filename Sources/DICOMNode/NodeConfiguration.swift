@@ -21,6 +21,11 @@ public struct NodeConfiguration: Sendable {
     /// fsync each received file (and the job store's commits) before answering success: survives a
     /// power cut, not only a crash of the process, at some cost in throughput.
     public var fsync = false
+    /// Keep a study's instances in the inbox after its results are delivered (or it failed for good);
+    /// by default they are removed then.
+    public var keepInbox = false
+    /// Send a Secondary Capture saying "not assessable" (and why) for a study the gates refuse.
+    public var notAssessableCapture = true
     /// Processing attempts of a study before it is marked failed (a crash mid-run counts as one).
     public var maxProcessingAttempts = 3
     /// First retry of a failed send after this many seconds, doubling up to `maxSendBackoff`.

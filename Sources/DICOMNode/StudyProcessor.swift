@@ -10,6 +10,8 @@ public typealias StudyProcessor = @Sendable (_ input: URL, _ output: URL) throws
 public struct StudyResult: Equatable, Sendable {
     public var state: StudyState
     public var reason: String?
+    /// Each refusal as "gate: message" (`reason` joins them).
+    public var reasons: [String] = []
     /// DICOM files to deliver (SEG and Secondary Capture), relative to the output folder.
     public var files: [String]
 
@@ -30,8 +32,9 @@ public struct StudyResult: Equatable, Sendable {
         if outcome.notAssessable {
             state = .notAssessable
             let findings = outcome.refusal ?? outcome.methods.flatMap { $0.result.assessment.findings.filter { $0.severity == .refuse } }
-            reason = findings.map { "\($0.gate): \($0.message)" }.joined(separator: "; ")
-            if reason?.isEmpty ?? true { reason = "not assessable" }
+            reasons = findings.map { "\($0.gate): \($0.message)" }
+            if reasons.isEmpty { reasons = ["not assessable"] }
+            reason = reasons.joined(separator: "; ")
         } else {
             state = .done
             reason = nil

@@ -14,7 +14,9 @@ struct ServeCommand: ThreadedCommand, EnvironmentCommand {
             Accepts C-ECHO and C-STORE (CT and the other objects of a head CT study) as AE title --ae-title on --port. \
             Each instance is written atomically into --inbox and indexed in its SQLite job store; a study is processed \
             with the `run` pipeline once no instance has arrived for --study-timeout seconds, and its results (in \
-            --output/<study hash>/) are sent to --destination with retries. Survives restarts. See docs/dicom-node.md. \
+            --output/<study hash>/, or a Secondary Capture saying why a study is not assessable) are sent to \
+            --destination with retries; then the study's instances leave the inbox (unless --keep-inbox). Survives \
+            restarts. See docs/dicom-node.md. \
             Research software, not for clinical use.
             """)
 
@@ -41,6 +43,8 @@ struct ServeCommand: ThreadedCommand, EnvironmentCommand {
     @Option(help: "Largest instance accepted, MiB.") var maxInstanceMb: Int = 1024
     @Option(help: "Refuse new instances once the inbox holds this many GiB.") var maxInboxGb: Double = 50
     @Option(help: "Seconds before the first retry of a failed send (doubling up to 10 minutes).") var retryBackoff: Double = 5
+    @Flag(help: "Keep each study's instances in --inbox after its results are delivered (default: removed then).")
+    var keepInbox = false
     @Flag(help: "fsync every received file and job-store commit (survives power loss, slower).") var fsync = false
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -69,6 +73,7 @@ struct ServeCommand: ThreadedCommand, EnvironmentCommand {
         c.studyTimeout = studyTimeout
         c.workers = workers
         c.fsync = fsync
+        c.keepInbox = keepInbox
         c.sendBackoff = retryBackoff
         c.maxInboxBytes = Int64(maxInboxGb * Double(1 << 30))
         c.limits.idleTimeout = idleTimeout
