@@ -95,9 +95,10 @@ def dice_to_truth(labels_path, truth_path):
     return d
 
 
-def run(p, work, methods):
+def run(p, work, methods, model=None):
     out = work / f"out{p['patient']:02d}"
-    r = subprocess.run([BIN, "run", p["series"], "-o", str(out), "--method", methods], capture_output=True, text=True)
+    cmd = [BIN, "run", p["series"], "-o", str(out), "--method", methods] + (["--model", model] if model else [])
+    r = subprocess.run(cmd, capture_output=True, text=True)
     rows = []
     folders = [("atlas", out / "atlas"), ("unet", out / "unet")] if methods == "both" else [(methods, out)]
     for name, folder in folders:
@@ -132,13 +133,14 @@ def main():
     ap.add_argument("--methods", default="both")
     ap.add_argument("--workdir")
     ap.add_argument("--json")
+    ap.add_argument("--model", help="U-Net model folder (default: the bundled one)")
     a = ap.parse_args()
     work = pathlib.Path(a.workdir or tempfile.mkdtemp(prefix="gates-"))
     rng = np.random.default_rng(20261207)
     results = []
     for n in range(a.start, a.start + a.count):
         p = make_patient(n, work, rng)
-        p["runs"] = run(p, work, a.methods)
+        p["runs"] = run(p, work, a.methods, a.model)
         results.append(p)
         for row in p["runs"]:
             print(f"p{n:02d} {p['inplane']}x{p['thickness']}mm tilt {p['tilt']:>2} lesion {','.join(p['lesion']) or '-':<24} "

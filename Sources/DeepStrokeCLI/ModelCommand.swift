@@ -6,7 +6,7 @@ import Segmentation
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model", abstract: "Create model folders (config + weights + preprocessing).",
-        subcommands: [ModelInitCommand.self, ModelImportCommand.self, ModelExportCommand.self])
+        subcommands: [ModelInitCommand.self, ModelImportCommand.self, ModelExportCommand.self, ModelFoldSidesCommand.self])
 }
 
 /// Copies a model folder (or a training run's best/ checkpoint) for shipping: same config and
@@ -60,3 +60,22 @@ struct ModelImportCommand: ParsableCommand {
         print("wrote \(output): \(m.network.parameterCount) parameters")
     }
 }
+
+/// `model fold-sides`: a 21-class model as an 11-class (side-less) one, to train further with
+/// `train --fold-sides` (see `ModelFolder.foldingSides`).
+struct ModelFoldSidesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fold-sides",
+        abstract: "Make a side-less 11-class model from a 21-class one (keeps one hemisphere's head channels).")
+    @Argument(help: "21-class model folder (or a training run's best/).") var model: String
+    @Option(help: "Hemisphere whose region channels are kept: the one the network learned.") var keep: ModelFolder.KeptSide
+    @Option(name: [.short, .customLong("output")], help: "Model folder to write.") var output: String
+
+    func run() throws {
+        let m = try ModelFolder.load(URL(fileURLWithPath: model)).foldingSides(keep: keep)
+        try m.save(to: URL(fileURLWithPath: output))
+        print("wrote \(output): 11 classes, \(keep.rawValue) channels kept")
+    }
+}
+
+extension ModelFolder.KeptSide: ExpressibleByArgument {}

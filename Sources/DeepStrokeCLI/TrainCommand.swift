@@ -33,6 +33,8 @@ struct TrainCommand: ThreadedCommand, EnvironmentCommand {
     @Option(help: "Random seed.") var seed: UInt64?
     @OptionGroup var threadOptions: ThreadOptions
     @Flag(help: "Start afresh even if RUN_DIR/last exists.") var restart = false
+    @Flag(help: "Read 20-label ASPECTS maps as side-less regions 1-10 (for an 11-class model, e.g. from `model fold-sides`).")
+    var foldSides = false
 
     /// The file of a registered-form dataset that names its atlas frame.
     static let frameFileName = "frame.json"
@@ -84,7 +86,8 @@ struct TrainCommand: ThreadedCommand, EnvironmentCommand {
         try folder.preprocessing.validate(classes: folder.config.classes)
         let pairs = try SegmentationDataset.pairs(URL(fileURLWithPath: data))
         print("loading \(pairs.count) pairs ...")
-        let samples = try SegmentationDataset.load(pairs, preprocessing: folder.preprocessing, classes: folder.config.classes)
+        let samples = try SegmentationDataset.load(pairs, preprocessing: folder.preprocessing, classes: folder.config.classes,
+                                                 foldSides: foldSides)
         let trainer = try Trainer(model: folder, samples: samples, options: opts, runDirectory: URL(fileURLWithPath: output),
                                   communicator: communicator)
         if !restart, try trainer.resumeIfPossible() {

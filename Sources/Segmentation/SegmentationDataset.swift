@@ -71,11 +71,13 @@ public enum SegmentationDataset {
     }
 
     /// Reads every pair: HU windowed to [0, 1] by `preprocessing`, labels as integers; image and
-    /// label must share the voxel grid.
-    public static func load(_ pairs: [Pair], preprocessing: Preprocessing, classes: Int) throws -> [TrainingSample] {
+    /// label must share the voxel grid. `foldSides` reads 20-label ASPECTS maps (1-10 right, 11-20 left)
+    /// as side-less regions 1-10, for an 11-class model.
+    public static func load(_ pairs: [Pair], preprocessing: Preprocessing, classes: Int, foldSides: Bool = false) throws -> [TrainingSample] {
         try pairs.map { p in
             let image = try NIfTIFile.readVolume(p.image, as: Float.self)
-            let labels = try NIfTIFile.readVolume(p.label, as: Int32.self)
+            var labels = try NIfTIFile.readVolume(p.label, as: Int32.self)
+            if foldSides { labels = labels.map { $0 > 10 && $0 <= 20 ? $0 - 10 : $0 } }
             guard image.components == 1, labels.components == 1 else {
                 throw SegmentationError.dataset(path: p.image.path, problem: "image and label must be 3-D")
             }
