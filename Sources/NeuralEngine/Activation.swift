@@ -60,8 +60,7 @@ public final class Activation {
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let y = savedMap else { throw NeuralEngineError.invalidArgument("activation backward without a training forward") }
-        savedMap = nil
+        let y = try takeSaved(&savedMap, layer: "Activation")
         let k = kind
         return try BlockKernels.zip(dy, y) { k.gradient($0, output: $1) }
     }
@@ -74,8 +73,7 @@ public final class Activation {
     }
 
     public func backward(_ dy: Tensor) throws -> Tensor {
-        guard let y = savedTensor else { throw NeuralEngineError.invalidArgument("activation backward without a training forward") }
-        savedTensor = nil
+        let y = try takeSaved(&savedTensor, layer: "Activation")
         var dx = dy
         for i in 0..<dx.count {
             dx.data[i] = kind.gradient(SIMD8(repeating: dy.data[i]), output: SIMD8(repeating: y.data[i]))[0]
@@ -107,26 +105,12 @@ public final class PReLU: StateProvider {
             throw NeuralEngineError.shapeMismatch("PReLU has \(weight.value.count) slopes for \(x.c) channels")
         }
         savedInput = training ? x : nil
-        let a = slopes(x)
-        let y = try FeatureMap(like: x)
-        let chunks = BlockChunks(x)
-        FeatureMap.withUnsafeData([x, y]) { maps in
-            let xd = maps[0], yd = maps[1]
-            parallelFor(chunks.count) { i in
-                let (nb, r) = chunks.item(i)
-                let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
-                for j in r {
-                    let v = UnsafeRawPointer(xd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(yd + off + j * 8).storeBytes(of: v.replacing(with: v * s, where: v .< 0), as: SIMD8<Float>.self)
-                }
-            }
-        }
-        return y
+        let a = slopes(x), blocks = x.blocks
+        return try BlockKernels.mapBlocks(x, constants: { a[$0 % blocks] }) { v, s in v.replacing(with: v * s, where: v .< 0) }
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let x = savedInput else { throw NeuralEngineError.invalidArgument("PReLU.backward without a training forward") }
-        savedInput = nil
+        let x = try takeSaved(&savedInput, layer: "PReLU")
         let a = slopes(x)
         let dx = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
