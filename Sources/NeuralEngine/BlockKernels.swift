@@ -26,88 +26,84 @@ struct BlockChunks {
     }
 }
 
-/// A Float64 sum of 8-lane Float32 vectors, added in Float32 runs of 64: the runs keep rounding error
-/// far below the Float64 total, and the adds in the loop stay single precision.
-struct RunningSum8 {
-    private var total = SIMD8<Double>.zero
-    private var run = SIMD8<Float>.zero
-    private var count = 0
-
-    @inline(__always)
-    mutating func add(_ v: SIMD8<Float>) {
-        run += v
-        count += 1
-        if count == 64 {
-            total += SIMD8<Double>(run)
-            run = .zero; count = 0
-        }
-    }
-
-    var value: SIMD8<Double> { total + SIMD8<Double>(run) }
-}
-
 /// Element loops shared by the layers. All take and return blocked `FeatureMap`s.
 enum BlockKernels {
     /// Per (sample, block): sum of x and of x² (Float64).
     static func moments(_ x: FeatureMap) -> (sum: [SIMD8<Double>], sumSq: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
-        return x.withUnsafeData { xd in
-            pairedSums(chunks) { nb, r, s, q in
-                let p = xd + nb * chunks.spatial * 8
-                for j in r {
-                    let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    s.add(v)
-                    q.add(v * v)
+        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
+        var partQ = partS
+        x.withUnsafeData { xd in
+            partS.withUnsafeMutableBufferPointer { ps in
+                partQ.withUnsafeMutableBufferPointer { pq in
+                    let ps = ps, pq = pq
+                    parallelFor(chunks.count) { i in
+                        let (nb, r) = chunks.item(i)
+                        let p = xd + nb * chunks.spatial * 8
+                        var s = SIMD8<Double>.zero, q = SIMD8<Double>.zero
+                        var s32 = SIMD8<Float>.zero, q32 = SIMD8<Float>.zero
+                        var k = 0
+                        for j in r {
+                            let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            s32 += v
+                            q32 += v * v
+                            k += 1
+                            // Float32 runs of 64 keep rounding error far below the Float64 total.
+                            if k == 64 {
+                                s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
+                                s32 = .zero; q32 = .zero; k = 0
+                            }
+                        }
+                        s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
+                        ps[i] = s; pq[i] = q
+                    }
                 }
             }
         }
+        return (combine(partS, chunks), combine(partQ, chunks))
     }
 
     /// Per (sample, block): sum of dy and of dy·(x − center).
     static func gradientMoments(_ dy: FeatureMap, _ x: FeatureMap, center: LaneVectors, reluOutput mask: FeatureMap? = nil)
         -> (sum: [SIMD8<Double>], dot: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
-        return FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
+        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
+        var partD = partS
+        FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
             let xd = maps[0], gd = maps[1], md = maps.count > 2 ? maps[2] : nil
-            return pairedSums(chunks) { nb, r, s, d in
-                let px = xd + nb * chunks.spatial * 8, pg = gd + nb * chunks.spatial * 8
-                let pm = md.map { $0 + nb * chunks.spatial * 8 }
-                let m = center[nb]
-                for j in r {
-                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    if let pm {
-                        let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+            partS.withUnsafeMutableBufferPointer { ps in
+                partD.withUnsafeMutableBufferPointer { pd in
+                    let ps = ps, pd = pd
+                    parallelFor(chunks.count) { i in
+                        let (nb, r) = chunks.item(i)
+                        let px = xd + nb * chunks.spatial * 8, pg = gd + nb * chunks.spatial * 8
+                        let pm = md.map { $0 + nb * chunks.spatial * 8 }
+                        let m = center[nb]
+                        var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
+                        var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
+                        var k = 0
+                        for j in r {
+                            let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                            if let pm {
+                                let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                                g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                            }
+                            s32 += g
+                            d32 += g * (v - m)
+                            k += 1
+                            if k == 64 {
+                                s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
+                                s32 = .zero; d32 = .zero; k = 0
+                            }
+                        }
+                        s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
+                        ps[i] = s; pd[i] = d
                     }
-                    s.add(g)
-                    d.add(g * (v - m))
                 }
             }
         }
-    }
-
-    /// Two sums per (sample, block): `body(nb, range, &first, &second)` adds one chunk's values; the
-    /// chunks run in parallel and their partial sums are combined in chunk order (thread-count
-    /// independent). The one skeleton of `moments` and `gradientMoments`.
-    @inline(__always)
-    private static func pairedSums(_ chunks: BlockChunks,
-                                   _ body: (_ nb: Int, _ range: Range<Int>, inout RunningSum8, inout RunningSum8) -> Void)
-        -> ([SIMD8<Double>], [SIMD8<Double>]) {
-        var partA = [SIMD8<Double>](repeating: .zero, count: chunks.count)
-        var partB = partA
-        partA.withUnsafeMutableBufferPointer { pa in
-            partB.withUnsafeMutableBufferPointer { pb in
-                let pa = pa, pb = pb
-                parallelFor(chunks.count) { i in
-                    let (nb, r) = chunks.item(i)
-                    var a = RunningSum8(), b = RunningSum8()
-                    body(nb, r, &a, &b)
-                    pa[i] = a.value; pb[i] = b.value
-                }
-            }
-        }
-        return (combine(partA, chunks), combine(partB, chunks))
+        return (combine(partS, chunks), combine(partD, chunks))
     }
 
     private static func combine(_ parts: [SIMD8<Double>], _ chunks: BlockChunks) -> [SIMD8<Double>] {
@@ -122,27 +118,24 @@ enum BlockKernels {
 
     /// y = x·a + b per (sample, block), optionally followed by ReLU.
     static func affine(_ x: FeatureMap, scale a: LaneVectors, shift b: LaneVectors, relu: Bool = false) throws -> FeatureMap {
-        if relu {
-            return try mapBlocks(x, constants: { (a[$0], b[$0]) }) { v, ab in pointwiseMax(v * ab.0 + ab.1, .zero) }
-        }
-        return try mapBlocks(x, constants: { (a[$0], b[$0]) }) { v, ab in v * ab.0 + ab.1 }
-    }
-
-    /// y = f(x, constants(nb)) for every vector of each (sample, block) `nb`: the constants are looked up
-    /// once per chunk, not per vector. Chunks run in parallel.
-    @inline(__always)
-    static func mapBlocks<C>(_ x: FeatureMap, constants: (_ nb: Int) -> C,
-                             _ f: (SIMD8<Float>, C) -> SIMD8<Float>) throws -> FeatureMap {
         let y = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
         FeatureMap.withUnsafeData([x, y]) { maps in
             let xd = maps[0], yd = maps[1]
             parallelFor(chunks.count) { i in
                 let (nb, r) = chunks.item(i)
-                let off = nb * chunks.spatial * 8, c = constants(nb)
-                for j in r {
-                    let v = UnsafeRawPointer(xd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(yd + off + j * 8).storeBytes(of: f(v, c), as: SIMD8<Float>.self)
+                let px = xd + nb * chunks.spatial * 8, py = yd + nb * chunks.spatial * 8
+                let av = a[nb], bv = b[nb]
+                if relu {
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * av + bv, .zero), as: SIMD8<Float>.self)
+                    }
+                } else {
+                    for j in r {
+                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: v * av + bv, as: SIMD8<Float>.self)
+                    }
                 }
             }
         }

@@ -20,22 +20,6 @@ struct GridShape: Equatable {
     var size: SIMD3<Int> { SIMD3(nx, ny, nz) }
 
     @inline(__always) func index(_ i: Int, _ j: Int, _ k: Int) -> Int { (k * ny + j) * nx + i }
-
-    /// Calls `body(i, j, k, q)` for every voxel, q its linear index, k-slices in parallel: the loop nest
-    /// of every per-voxel kernel. Inlined with its body, so a kernel written with it compiles to the
-    /// loops written out.
-    @inline(__always)
-    func forEachVoxel(_ body: (_ i: Int, _ j: Int, _ k: Int, _ q: Int) -> Void) {
-        parallelFor(nz) { k in
-            for j in 0..<ny {
-                var q = index(0, j, k)
-                for i in 0..<nx {
-                    body(i, j, k, q)
-                    q += 1
-                }
-            }
-        }
-    }
 }
 
 /// Corner offsets and weights of a trilinear stencil, clamped to the grid (replicated border).
@@ -62,10 +46,21 @@ struct TrilinearStencil {
         i000 = (z0 * s.ny + y0) * s.nx + x0
     }
 
-    /// Trilinear interpolation of scalars or of packed 4-vectors (a value and its gradient stored
-    /// together): the same blend, so one body serves both. Inlined, so each use is specialised.
     @inline(__always)
-    func sample<V: TrilinearBlendable>(_ p: UnsafePointer<V>) -> V {
+    func sample(_ p: UnsafePointer<Float>) -> Float {
+        let a = i000
+        let c00 = p[a] + fx * (p[a + dx] - p[a])
+        let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
+        let c01 = p[a + dz] + fx * (p[a + dz + dx] - p[a + dz])
+        let c11 = p[a + dz + dy] + fx * (p[a + dz + dy + dx] - p[a + dz + dy])
+        let c0 = c00 + fy * (c10 - c00)
+        let c1 = c01 + fy * (c11 - c01)
+        return c0 + fz * (c1 - c0)
+    }
+
+    /// Trilinear interpolation of packed 4-vectors (e.g. value and gradient stored together).
+    @inline(__always)
+    func sample4(_ p: UnsafePointer<SIMD4<Float>>) -> SIMD4<Float> {
         let a = i000
         let c00 = p[a] + fx * (p[a + dx] - p[a])
         let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
@@ -76,16 +71,6 @@ struct TrilinearStencil {
         return c0 + fz * (c1 - c0)
     }
 }
-
-/// What `TrilinearStencil.sample` blends: values with a difference and a product by a Float weight.
-protocol TrilinearBlendable {
-    static func + (lhs: Self, rhs: Self) -> Self
-    static func - (lhs: Self, rhs: Self) -> Self
-    static func * (lhs: Float, rhs: Self) -> Self
-}
-
-extension Float: TrilinearBlendable {}
-extension SIMD4<Float>: TrilinearBlendable {}
 
 /// True when a continuous index lies in the grid, extended by half a voxel on each side as ITK does
 /// for its "inside buffer" test.

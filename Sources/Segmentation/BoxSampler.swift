@@ -17,33 +17,37 @@ public enum BoxSampler {
     /// Samples `src` (size `srcSize`, i fastest) at `map(i, j, k)` for every voxel of a `dstSize` grid.
     public static func linear(_ src: [Float], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>, outside: Float = 0,
                               map: (SIMD3<Double>) -> SIMD3<Double>) -> [Float] {
-        resample(src, dstSize: dstSize, outside: outside, map: map) { s, p in trilinear(s, srcSize, p, outside) }
-    }
-
-    /// Nearest-neighbour sampling of integer labels (0 outside).
-    public static func nearest(_ src: [Int32], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>,
-                               map: (SIMD3<Double>) -> SIMD3<Double>) -> [Int32] {
-        resample(src, dstSize: dstSize, outside: 0, map: map) { s, p in
-            let q = p.rounded(.toNearestOrAwayFromZero)
-            let x = Int(q.x), y = Int(q.y), z = Int(q.z)
-            guard x >= 0, y >= 0, z >= 0, x < srcSize.x, y < srcSize.y, z < srcSize.z else { return 0 }
-            return s[(z * srcSize.y + y) * srcSize.x + x]
-        }
-    }
-
-    /// Fills a `dstSize` grid (slices in parallel) with `value(src, map(i, j, k))`; the grid starts
-    /// as `outside`.
-    @inline(__always)
-    private static func resample<T>(_ src: [T], dstSize: SIMD3<Int>, outside: T, map: (SIMD3<Double>) -> SIMD3<Double>,
-                                    value: (UnsafeBufferPointer<T>, SIMD3<Double>) -> T) -> [T] {
-        var out = [T](repeating: outside, count: dstSize.x * dstSize.y * dstSize.z)
+        var out = [Float](repeating: outside, count: dstSize.x * dstSize.y * dstSize.z)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 let o = o
                 parallelFor(dstSize.z) { k in
                     for j in 0..<dstSize.y {
                         for i in 0..<dstSize.x {
-                            o[(k * dstSize.y + j) * dstSize.x + i] = value(s, map(SIMD3(Double(i), Double(j), Double(k))))
+                            let p = map(SIMD3(Double(i), Double(j), Double(k)))
+                            o[(k * dstSize.y + j) * dstSize.x + i] = trilinear(s, srcSize, p, outside)
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Nearest-neighbour sampling of integer labels (0 outside).
+    public static func nearest(_ src: [Int32], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>,
+                               map: (SIMD3<Double>) -> SIMD3<Double>) -> [Int32] {
+        var out = [Int32](repeating: 0, count: dstSize.x * dstSize.y * dstSize.z)
+        src.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBufferPointer { o in
+                let o = o
+                parallelFor(dstSize.z) { k in
+                    for j in 0..<dstSize.y {
+                        for i in 0..<dstSize.x {
+                            let p = map(SIMD3(Double(i), Double(j), Double(k))).rounded(.toNearestOrAwayFromZero)
+                            let x = Int(p.x), y = Int(p.y), z = Int(p.z)
+                            guard x >= 0, y >= 0, z >= 0, x < srcSize.x, y < srcSize.y, z < srcSize.z else { continue }
+                            o[(k * dstSize.y + j) * dstSize.x + i] = s[(z * srcSize.y + y) * srcSize.x + x]
                         }
                     }
                 }
