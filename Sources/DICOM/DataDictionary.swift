@@ -11,8 +11,10 @@ public enum Tag {
     public static let implementationClassUID = DICOMTag(0x0002, 0x0012)
     public static let implementationVersionName = DICOMTag(0x0002, 0x0013)
     // DICOMDIR
+    public static let fileSetID = DICOMTag(0x0004, 0x1130)
     public static let offsetOfFirstRootRecord = DICOMTag(0x0004, 0x1200)
     public static let offsetOfLastRootRecord = DICOMTag(0x0004, 0x1202)
+    public static let fileSetConsistencyFlag = DICOMTag(0x0004, 0x1212)
     public static let directoryRecordSequence = DICOMTag(0x0004, 0x1220)
     public static let offsetOfNextRecord = DICOMTag(0x0004, 0x1400)
     public static let recordInUseFlag = DICOMTag(0x0004, 0x1410)
@@ -37,12 +39,14 @@ public enum Tag {
     public static let contentTime = DICOMTag(0x0008, 0x0033)
     public static let accessionNumber = DICOMTag(0x0008, 0x0050)
     public static let modality = DICOMTag(0x0008, 0x0060)
+    public static let conversionType = DICOMTag(0x0008, 0x0064)
     public static let manufacturer = DICOMTag(0x0008, 0x0070)
     public static let institutionName = DICOMTag(0x0008, 0x0080)
     public static let referringPhysicianName = DICOMTag(0x0008, 0x0090)
     public static let studyDescription = DICOMTag(0x0008, 0x1030)
     public static let seriesDescription = DICOMTag(0x0008, 0x103E)
     public static let manufacturerModelName = DICOMTag(0x0008, 0x1090)
+    public static let referencedImageSequence = DICOMTag(0x0008, 0x1140)
     public static let derivationDescription = DICOMTag(0x0008, 0x2111)
     // Patient
     public static let patientName = DICOMTag(0x0010, 0x0010)
@@ -76,6 +80,7 @@ public enum Tag {
     public static let seriesNumber = DICOMTag(0x0020, 0x0011)
     public static let acquisitionNumber = DICOMTag(0x0020, 0x0012)
     public static let instanceNumber = DICOMTag(0x0020, 0x0013)
+    public static let patientOrientation = DICOMTag(0x0020, 0x0020)
     public static let imagePositionPatient = DICOMTag(0x0020, 0x0032)
     public static let imageOrientationPatient = DICOMTag(0x0020, 0x0037)
     public static let frameOfReferenceUID = DICOMTag(0x0020, 0x0052)
@@ -88,6 +93,7 @@ public enum Tag {
     public static let planeOrientationSequence = DICOMTag(0x0020, 0x9116)
     public static let pixelMeasuresSequence = DICOMTag(0x0028, 0x9110)
     public static let pixelValueTransformationSequence = DICOMTag(0x0028, 0x9145)
+    public static let iconImageSequence = DICOMTag(0x0088, 0x0200)
     // Image pixel module
     public static let samplesPerPixel = DICOMTag(0x0028, 0x0002)
     public static let photometricInterpretation = DICOMTag(0x0028, 0x0004)
@@ -106,6 +112,7 @@ public enum Tag {
     public static let rescaleIntercept = DICOMTag(0x0028, 0x1052)
     public static let rescaleSlope = DICOMTag(0x0028, 0x1053)
     public static let rescaleType = DICOMTag(0x0028, 0x1054)
+    public static let burnedInAnnotation = DICOMTag(0x0028, 0x0301)
     public static let lossyImageCompression = DICOMTag(0x0028, 0x2110)
     // Overlay (group 6000; use `inOverlayGroup` for 6002...601E)
     public static let overlayRows = DICOMTag(0x6000, 0x0010)
@@ -142,10 +149,10 @@ public enum DataDictionary {
             (Tag.transferSyntaxUID, .UI, "TransferSyntaxUID"),
             (Tag.implementationClassUID, .UI, "ImplementationClassUID"),
             (Tag.implementationVersionName, .SH, "ImplementationVersionName"),
-            (DICOMTag(0x0004, 0x1130), .CS, "FileSetID"),
+            (Tag.fileSetID, .CS, "FileSetID"),
             (Tag.offsetOfFirstRootRecord, .UL, "OffsetOfTheFirstDirectoryRecordOfTheRootDirectoryEntity"),
             (Tag.offsetOfLastRootRecord, .UL, "OffsetOfTheLastDirectoryRecordOfTheRootDirectoryEntity"),
-            (DICOMTag(0x0004, 0x1212), .US, "FileSetConsistencyFlag"),
+            (Tag.fileSetConsistencyFlag, .US, "FileSetConsistencyFlag"),
             (Tag.directoryRecordSequence, .SQ, "DirectoryRecordSequence"),
             (Tag.offsetOfNextRecord, .UL, "OffsetOfTheNextDirectoryRecord"),
             (Tag.recordInUseFlag, .US, "RecordInUseFlag"),
@@ -169,6 +176,7 @@ public enum DataDictionary {
             (Tag.contentTime, .TM, "ContentTime"),
             (Tag.accessionNumber, .SH, "AccessionNumber"),
             (Tag.modality, .CS, "Modality"),
+            (Tag.conversionType, .CS, "ConversionType"),
             (Tag.manufacturer, .LO, "Manufacturer"),
             (Tag.institutionName, .LO, "InstitutionName"),
             (Tag.referringPhysicianName, .PN, "ReferringPhysicianName"),
@@ -176,7 +184,7 @@ public enum DataDictionary {
             (Tag.seriesDescription, .LO, "SeriesDescription"),
             (Tag.manufacturerModelName, .LO, "ManufacturerModelName"),
             (Tag.derivationDescription, .ST, "DerivationDescription"),
-            (DICOMTag(0x0008, 0x1140), .SQ, "ReferencedImageSequence"),
+            (Tag.referencedImageSequence, .SQ, "ReferencedImageSequence"),
             (Tag.patientName, .PN, "PatientName"),
             (Tag.patientID, .LO, "PatientID"),
             (Tag.patientBirthDate, .DA, "PatientBirthDate"),
@@ -206,6 +214,7 @@ public enum DataDictionary {
             (Tag.seriesNumber, .IS, "SeriesNumber"),
             (Tag.acquisitionNumber, .IS, "AcquisitionNumber"),
             (Tag.instanceNumber, .IS, "InstanceNumber"),
+            (Tag.patientOrientation, .CS, "PatientOrientation"),
             (Tag.imagePositionPatient, .DS, "ImagePositionPatient"),
             (Tag.imageOrientationPatient, .DS, "ImageOrientationPatient"),
             (Tag.frameOfReferenceUID, .UI, "FrameOfReferenceUID"),
@@ -217,7 +226,7 @@ public enum DataDictionary {
             (Tag.planeOrientationSequence, .SQ, "PlaneOrientationSequence"),
             (Tag.pixelMeasuresSequence, .SQ, "PixelMeasuresSequence"),
             (Tag.pixelValueTransformationSequence, .SQ, "PixelValueTransformationSequence"),
-            (DICOMTag(0x0088, 0x0200), .SQ, "IconImageSequence"),
+            (Tag.iconImageSequence, .SQ, "IconImageSequence"),
             (Tag.samplesPerPixel, .US, "SamplesPerPixel"),
             (Tag.photometricInterpretation, .CS, "PhotometricInterpretation"),
             (Tag.planarConfiguration, .US, "PlanarConfiguration"),
@@ -235,6 +244,7 @@ public enum DataDictionary {
             (Tag.rescaleIntercept, .DS, "RescaleIntercept"),
             (Tag.rescaleSlope, .DS, "RescaleSlope"),
             (Tag.rescaleType, .LO, "RescaleType"),
+            (Tag.burnedInAnnotation, .CS, "BurnedInAnnotation"),
             (Tag.lossyImageCompression, .CS, "LossyImageCompression"),
             (Tag.extendedOffsetTable, .OV, "ExtendedOffsetTable"),
             (Tag.extendedOffsetTableLengths, .OV, "ExtendedOffsetTableLengths"),

@@ -42,10 +42,10 @@ public struct SecondaryCaptureWriter {
                 seriesInstanceUID: seriesUID, seriesNumber: seriesNumber, instanceNumber: n + 1, modality: "OT",
                 manufacturer: manufacturer, seriesDescription: seriesDescription, softwareVersions: softwareVersion,
                 created: created))
-            ds.add(DICOMTag(0x0008, 0x0064), .CS, "WSD")                 // Conversion Type: workstation
+            ds.add(Tag.conversionType, .CS, "WSD")               // a workstation made it
             ds.add(Tag.derivationDescription, .ST, p.description)
-            ds.add(DICOMTag(0x0020, 0x0020), .CS, "")                     // Patient Orientation (none: a picture)
-            ds.add(DICOMTag(0x0028, 0x0301), .CS, "YES")                  // Burned In Annotation: the report has text
+            ds.add(Tag.patientOrientation, .CS, "")               // none: a picture, not a slice
+            ds.add(Tag.burnedInAnnotation, .CS, "YES")           // the report has text
             ds.addUS(Tag.samplesPerPixel, [3])
             ds.add(Tag.photometricInterpretation, .CS, "RGB")
             ds.addUS(Tag.planarConfiguration, [0])

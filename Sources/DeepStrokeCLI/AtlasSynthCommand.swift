@@ -14,8 +14,7 @@ struct AtlasSynthCommand: ParsableCommand {
     @Argument(help: "Atlas folder holding template_with_skull.nii.gz and labels.nii.gz.")
     var atlas: String
 
-    @Option(name: .shortAndLong, help: "Output folder.")
-    var output: String
+    @OptionGroup var destination: OutputFolder
 
     @Option(help: "Native voxel spacing in mm: one value, or x,y,z (e.g. 1,1,5 for thick axial slices; default: the atlas spacing).")
     var spacing: Spacing?
@@ -40,13 +39,13 @@ struct AtlasSynthCommand: ParsableCommand {
         p.maximumDisplacementMM = displacement
         p.noiseSD = noise
         let patient = try SyntheticPatient.generate(templateWithSkull: head, labels: a.labels, parameters: p)
-        let dir = URL(fileURLWithPath: output)
+        let dir = destination.url
         try NIfTIFile.write(patient.ct, to: dir.appendingPathComponent("ct.nii.gz"))
         let labels = dir.appendingPathComponent("labels.nii.gz")
         try NIfTIFile.write(patient.labels, to: labels)
         try LabelSidecar.write(for: labels, extra: ["source": "synthetic patient (truth)", "atlas": a.directory.path, "seed": Int(seed)])
         try NIfTIFile.write(patient.overlay, to: dir.appendingPathComponent("overlay.nii.gz"))
         let s = patient.ct.size
-        print("synthetic patient \(s.x)x\(s.y)x\(s.z) -> \(output) (\(patient.overlay.data.reduce(0) { $0 + Int($1) }) overlay points)")
+        print("synthetic patient \(s.x)x\(s.y)x\(s.z) -> \(destination.output) (\(patient.overlay.data.reduce(0) { $0 + Int($1) }) overlay points)")
     }
 }

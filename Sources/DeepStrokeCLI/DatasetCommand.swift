@@ -39,8 +39,8 @@ struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
     @Option(help: "Scans processed at once; with more than one, each scan runs on one thread (--threads then applies to one job only).")
     var jobs = 1
 
-    @Option(help: "Process only shard I of N (I in 0..<N), e.g. 3/8.")
-    var shard: String?
+    @Option(help: ArgumentHelp("Process only shard I of N (I in 0..<N), e.g. 3/8.", valueName: "i/n"))
+    var shard: ShardSpec?
 
     @Flag(help: "Also redo scans that failed before.")
     var retryFailed = false
@@ -53,7 +53,7 @@ struct DatasetBuildCommand: ThreadedCommand, EnvironmentCommand {
         let a = try atlas.map { try Atlas(directory: URL(fileURLWithPath: $0)) } ?? DefaultAtlas.load(environment.resources)
         var o = DatasetBuilder.Options()
         o.jobs = jobs
-        o.shard = try shard.map { try ShardSpec(parsing: $0) }
+        o.shard = shard
         o.retryFailed = retryFailed
         o.showProgress = true
         o.log = log

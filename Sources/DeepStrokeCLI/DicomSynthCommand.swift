@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import DICOM
 import Foundation
 import ImageCore
@@ -9,7 +10,7 @@ struct DicomSynthCommand: ParsableCommand {
         commandName: "synth", abstract: "Write a CT Image Storage series (or a whole study with decoy series) from a NIfTI volume in HU.")
 
     @Argument(help: "Volume in HU (.nii or .nii.gz).") var volume: String
-    @Option(name: .shortAndLong, help: "Output folder.") var output: String
+    @OptionGroup var destination: OutputFolder
     @Option(help: "Slice thickness/spacing in mm (resamples along k).") var sliceThickness: Double?
     @Option(help: "Gantry tilt in degrees (sheared grid).") var tilt: Double = 0
     @Option(help: "UInt8 mask on the volume's grid, written as 60xx overlay planes.") var overlay: String?
@@ -28,7 +29,7 @@ struct DicomSynthCommand: ParsableCommand {
             o.tiltDegrees = tilt
             o.encoding = rle ? .rle : implicit ? .implicitLittle : .explicitLittle
             o.embedOverlayInPixelData = embeddedOverlay
-            let dir = URL(fileURLWithPath: output)
+            let dir = destination.url
             if study {
                 let s = try StudySynthesizer.write(hu, overlay: mask, to: dir, base: o)
                 for se in s.series { print("\(se.folder.path): series \(se.seriesNumber) \"\(se.description)\" (\(se.role)), \(se.result.files.count) file(s)") }

@@ -27,8 +27,8 @@ struct ScoreCommand: ThreadedCommand {
     @Option(help: "Segmentation softmax on the CT grid (11 or 21 components), for per-region confidence.")
     var probabilities: String?
 
-    @Option(help: "Tissue HU range kept inside regions, as LOW,HIGH.")
-    var tissueRange = "10,60"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Tissue HU range kept inside regions.", valueName: "low,high"))
+    var tissueRange = HUInterval(10...60)
 
     @Option(help: "Hypodensity threshold in HU (default: the calibrated one).")
     var threshold: Double?
@@ -59,12 +59,18 @@ struct ScoreCommand: ThreadedCommand {
 
     @OptionGroup var threadOptions: ThreadOptions
 
+    /// The files scoring reads and the folder it writes; nil when one is missing (only --calibrate runs
+    /// without them).
+    private var files: (ct: URL, labels: URL, output: URL)? {
+        guard let ct, let labels, let output else { return nil }
+        return (URL(fileURLWithPath: ct), URL(fileURLWithPath: labels), URL(fileURLWithPath: output))
+    }
+
+    private static var missingFiles: ValidationError { ValidationError("score needs a CT, --labels and -o/--output (or --calibrate)") }
+
     func validate() throws {
-        if calibrate { return }
-        guard ct != nil, labels != nil, output != nil else {
-            throw ValidationError("score needs a CT, --labels and -o/--output (or --calibrate)")
-        }
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
+        guard calibrate || files != nil else { throw Self.missingFiles }
     }
 
     func run() throws {
@@ -80,8 +86,7 @@ struct ScoreCommand: ThreadedCommand {
             }
             return
         }
-        let bounds = tissueRange.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard bounds.count == 2 else { throw ValidationError("--tissue-range must be LOW,HIGH in HU, got \(tissueRange)") }
+        guard let files else { throw Self.missingFiles }
         var rule = EarlyIschemicChangeRule.calibrated
         if let t = threshold {
             rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
@@ -91,15 +96,15 @@ struct ScoreCommand: ThreadedCommand {
             rule = try EarlyIschemicChangeRule(thresholdHU: rule.thresholdHU, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
                                                minimumHypodenseFraction: f, fractionMeanFloorHU: fractionMeanFloor ?? rule.fractionMeanFloorHU)
         }
-        let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: bounds[0], upper: bounds[1]),
+        let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: tissueRange.low, upper: tissueRange.high),
                                    computeDescriptors: !noDescriptors)
-        let (result, files) = try ScoreFiles.run(ct: URL(fileURLWithPath: ct!), labels: URL(fileURLWithPath: labels!),
-                                                 probabilities: probabilities.map { URL(fileURLWithPath: $0) },
-                                                 output: URL(fileURLWithPath: output!), scorer: scorer,
-                                                 software: "DeepStroke \(DeepStrokeVersion.string)")
+        let (result, written) = try ScoreFiles.run(ct: files.ct, labels: files.labels,
+                                                   probabilities: probabilities.map { URL(fileURLWithPath: $0) },
+                                                   output: files.output, scorer: scorer,
+                                                   software: "DeepStroke \(DeepStrokeVersion.string)")
         let affected = result.regions.filter(\.affected).map(\.region.description)
         print("ASPECTS right \(result.score(.right).map(String.init) ?? "n/a"), left \(result.score(.left).map(String.init) ?? "n/a"); affected side: \(result.affectedSide?.rawValue ?? "none")"
             + (affected.isEmpty ? "" : " (\(affected.joined(separator: ", ")))"))
-        print("report: \(files.map(\.path).joined(separator: " "))")
+        print("report: \(written.map(\.path).joined(separator: " "))")
     }
 }

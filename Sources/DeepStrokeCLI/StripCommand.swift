@@ -23,8 +23,8 @@ struct StripCommand: ThreadedCommand {
     @Option(help: "Also write the brain mask here.")
     var mask: String?
 
-    @Option(help: "Tissue window in HU, 'low,high'.")
-    var tissueWindow = "-15,100"
+    @Option(parsing: .unconditional, help: ArgumentHelp("Tissue window in HU.", valueName: "low,high"))
+    var tissueWindow = HUInterval(-15...100)
 
     @Option(help: "Bone threshold in HU.")
     var boneThreshold: Float = 300
@@ -39,11 +39,7 @@ struct StripCommand: ThreadedCommand {
 
     func run() throws {
         var p = SkullStripper.Parameters()
-        let parts = tissueWindow.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, parts[0] < parts[1] else {
-            throw ValidationError("--tissue-window must be 'low,high' in HU with low < high, got '\(tissueWindow)'")
-        }
-        p.tissueWindow = parts[0]...parts[1]
+        p.tissueWindow = tissueWindow.floatRange
         p.boneThreshold = boneThreshold
         p.openingRadius = openingRadius
         p.useBoneHull = !noBoneHull

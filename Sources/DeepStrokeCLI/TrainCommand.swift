@@ -24,7 +24,7 @@ struct TrainCommand: ThreadedCommand, EnvironmentCommand {
     var options: String?
     @Option(help: "Start from this model folder's weights (and its preprocessing).") var model: String?
     @Option(help: "Network input size (voxels per axis).") var inputSize: Int?
-    @Option(help: "HU window low,high mapped to [0, 1].") var window: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("HU window mapped to [0, 1].", valueName: "low,high")) var window: HUInterval?
     @Option(help: "Crop every scan to the head (largest region above -300 HU) plus this margin in mm before it reaches the network, in training and in inference.")
     var headCropMargin: Double?
     @Option(help: "Epochs (overrides the options file).") var epochs: Int?
@@ -75,11 +75,7 @@ struct TrainCommand: ThreadedCommand, EnvironmentCommand {
         }
         if let n = inputSize { folder.preprocessing.inputSize = [n, n, n] }
         if let m = headCropMargin { folder.preprocessing.headCrop = HeadCrop(marginMM: m) }
-        if let w = window {
-            let v = w.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard v.count == 2 else { throw ValidationError("--window needs low,high") }
-            folder.preprocessing.window = v
-        }
+        if let w = window { folder.preprocessing.window = [Float(w.low), Float(w.high)] }
         if folder.preprocessing.mirroredLabels == nil {
             folder.preprocessing.mirroredLabels = Preprocessing.hemisphereSwap(classes: folder.config.classes)
         }

@@ -36,26 +36,26 @@ public struct AxisReorientation: Equatable, Sendable {
     public var isIdentity: Bool { permutation == [0, 1, 2] && !reversed.contains(true) }
 
     /// `v` (on `input`) in the LPS voxel order (on `output`); every component moves alike.
-    @_specialize(where Voxel == Float)
-    @_specialize(where Voxel == UInt8)
-    @_specialize(where Voxel == Int16)
-    @_specialize(where Voxel == Int32)
     public func apply<Voxel>(_ v: Volume<Voxel>) throws -> Volume<Voxel> {
-        try check(v.geometry, against: input, "reorient")
-        var out = Volume<Voxel>(geometry: output, components: v.components)
-        copy(from: v.data, to: &out.data, components: v.components, gather: true)
-        return out
+        try moved(v, gather: true)
     }
 
     /// The inverse: `v` (on `output`) back on `input`.
+    public func restore<Voxel>(_ v: Volume<Voxel>) throws -> Volume<Voxel> {
+        try moved(v, gather: false)
+    }
+
+    /// `apply` (`gather`) or `restore`: checks `v` is on the grid it starts from and copies it onto the
+    /// other one. Specialised for the voxel types that are reoriented in bulk (the generic entry
+    /// dispatches to these).
     @_specialize(where Voxel == Float)
     @_specialize(where Voxel == UInt8)
     @_specialize(where Voxel == Int16)
     @_specialize(where Voxel == Int32)
-    public func restore<Voxel>(_ v: Volume<Voxel>) throws -> Volume<Voxel> {
-        try check(v.geometry, against: output, "restore")
-        var out = Volume<Voxel>(geometry: input, components: v.components)
-        copy(from: v.data, to: &out.data, components: v.components, gather: false)
+    private func moved<Voxel>(_ v: Volume<Voxel>, gather: Bool) throws -> Volume<Voxel> {
+        try check(v.geometry, against: gather ? input : output, gather ? "reorient" : "restore")
+        var out = Volume<Voxel>(geometry: gather ? output : input, components: v.components)
+        copy(from: v.data, to: &out.data, components: v.components, gather: gather)
         return out
     }
 

@@ -65,7 +65,7 @@ extension Volume {
         let count = partials.reduce(0) { $0 + $1.count }
         let nan = partials.reduce(0) { $0 + $1.nan }
         guard count > 0 else {
-            throw ImageCoreError.emptySelection(mask == nil ? "every voxel is NaN" : "the mask selects no voxel with a value (empty mask or only NaN)")
+            throw ImageCoreError.nothingSelected(masked: mask != nil)
         }
         let mean = partials.reduce(0.0) { $0 + $1.sum } / Double(count)
         return VolumeStatistics(count: count, nanCount: nan,
@@ -90,7 +90,7 @@ extension Volume {
         if let mask { try checkMask(mask) }
         var values = selectedValues(mask: mask)
         guard !values.isEmpty else {
-            throw ImageCoreError.emptySelection(mask == nil ? "every voxel is NaN" : "the mask selects no voxel with a value (empty mask or only NaN)")
+            throw ImageCoreError.nothingSelected(masked: mask != nil)
         }
         let count = values.count
         let positions = ps.map { Double(count - 1) * ($0 / 100) }
@@ -141,6 +141,13 @@ extension Volume {
             }
         }
         return out
+    }
+}
+
+extension ImageCoreError {
+    /// What `statistics` and `percentiles` throw when no value is left to summarise.
+    static func nothingSelected(masked: Bool) -> ImageCoreError {
+        .emptySelection(masked ? "the mask selects no voxel with a value (empty mask or only NaN)" : "every voxel is NaN")
     }
 }
 

@@ -66,23 +66,19 @@ enum FileDescriptor {
 
         /// Reads until `count` bytes or end of file.
         func read(into dest: UnsafeMutableRawPointer, count: Int) throws -> Int {
-            var done = 0
-            while done < count {
-                let r = Foundation.read(fd, dest + done, min(count - done, 1 << 30))
-                if r < 0 {
-                    if errno == EINTR { continue }
-                    throw NIfTIError.io(file: url.path, problem: "read failed: \(String(cString: strerror(errno)))")
-                }
-                if r == 0 { break }
-                done += r
-            }
-            return done
+            try fill(count) { done in Foundation.read(fd, dest + done, min(count - done, 1 << 30)) }
         }
 
         func pread(into dest: UnsafeMutableRawPointer, count: Int, offset: Int) throws -> Int {
+            try fill(count) { done in Foundation.pread(fd, dest + done, count - done, off_t(offset + done)) }
+        }
+
+        /// Calls `call(done)` until `count` bytes are in or it reports end of file (0): a system read
+        /// may return less than asked, or be interrupted (EINTR) and asked again.
+        private func fill(_ count: Int, _ call: (Int) -> Int) throws -> Int {
             var done = 0
             while done < count {
-                let r = Foundation.pread(fd, dest + done, count - done, off_t(offset + done))
+                let r = call(done)
                 if r < 0 {
                     if errno == EINTR { continue }
                     throw NIfTIError.io(file: url.path, problem: "read failed: \(String(cString: strerror(errno)))")

@@ -60,8 +60,7 @@ public final class Activation {
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let y = savedMap else { throw NeuralEngineError.invalidArgument("activation backward without a training forward") }
-        savedMap = nil
+        let y = try takeSaved(&savedMap, layer: "Activation")
         let k = kind
         return try BlockKernels.zip(dy, y) { k.gradient($0, output: $1) }
     }
@@ -74,8 +73,7 @@ public final class Activation {
     }
 
     public func backward(_ dy: Tensor) throws -> Tensor {
-        guard let y = savedTensor else { throw NeuralEngineError.invalidArgument("activation backward without a training forward") }
-        savedTensor = nil
+        let y = try takeSaved(&savedTensor, layer: "Activation")
         var dx = dy
         for i in 0..<dx.count {
             dx.data[i] = kind.gradient(SIMD8(repeating: dy.data[i]), output: SIMD8(repeating: y.data[i]))[0]
@@ -125,8 +123,7 @@ public final class PReLU: StateProvider {
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let x = savedInput else { throw NeuralEngineError.invalidArgument("PReLU.backward without a training forward") }
-        savedInput = nil
+        let x = try takeSaved(&savedInput, layer: "PReLU")
         let a = slopes(x)
         let dx = try FeatureMap(like: x)
         let chunks = BlockChunks(x)

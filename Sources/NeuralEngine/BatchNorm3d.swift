@@ -87,10 +87,7 @@ public final class BatchNorm3d: StateProvider {
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let (x, mean, invStd, reluOutput) = saved else {
-            throw NeuralEngineError.invalidArgument("BatchNorm3d.backward without a training forward")
-        }
-        saved = nil
+        let (x, mean, invStd, reluOutput) = try takeSaved(&saved, layer: "BatchNorm3d")
         let blocks = x.blocks
         let center = repeatPerSample(BlockKernels.lanes(mean.map { Float($0) }, blocks: blocks), x.n)
         let (s, d) = BlockKernels.gradientMoments(dy, x, center: center, reluOutput: reluOutput)

@@ -24,8 +24,7 @@ public final class ChannelScale {
 
     /// Returns dL/dx and dL/ds.
     public func backward(_ dy: FeatureMap, needScaleGradient: Bool = true) throws -> (FeatureMap, Tensor?) {
-        guard let (x, s) = saved else { throw NeuralEngineError.invalidArgument("ChannelScale.backward without a training forward") }
-        saved = nil
+        let (x, s) = try takeSaved(&saved, layer: "ChannelScale")
         let zero = LaneVectors(repeating: .zero, count: x.n * x.blocks)
         let dx = try BlockKernels.affine(dy, scale: laneVectors(s, blocks: x.blocks), shift: zero)
         guard needScaleGradient else { return (dx, nil) }
@@ -88,8 +87,7 @@ public final class GlobalAvgPool {
     }
 
     public func backward(_ dy: Tensor) throws -> FeatureMap {
-        guard let dims = savedDims else { throw NeuralEngineError.invalidArgument("GlobalAvgPool.backward without a training forward") }
-        savedDims = nil
+        let dims = try takeSaved(&savedDims, layer: "GlobalAvgPool")
         let x = FeatureMapShape(dims)
         var scaled = dy
         for i in 0..<scaled.count { scaled.data[i] /= Float(x.spatial) }

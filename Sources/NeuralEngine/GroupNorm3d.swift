@@ -68,10 +68,7 @@ public final class GroupNorm3d: StateProvider {
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {
-        guard let (x, mean, invStd, reluOutput) = saved else {
-            throw NeuralEngineError.invalidArgument("GroupNorm3d.backward without a training forward")
-        }
-        saved = nil
+        let (x, mean, invStd, reluOutput) = try takeSaved(&saved, layer: "GroupNorm3d")
         let P = x.paddedChannels
         var center = [Float](repeating: 0, count: x.n * P)
         for nn in 0..<x.n { for c in 0..<channels { center[nn * P + c] = Float(mean[nn * groups + c / perGroup]) } }

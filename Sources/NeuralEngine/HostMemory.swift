@@ -1,4 +1,5 @@
 import Foundation
+import ImageCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,43 +31,53 @@ public enum HostMemory {
         return b >= mappedThreshold ? (b + hugePage - 1) / hugePage * hugePage : b
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var inUse = 0
-    nonisolated(unsafe) private static var peak = 0
-    /// Most bytes ever in use (never reset): the bound on in-use plus cached memory.
-    nonisolated(unsafe) private static var lifetimePeak = 0
-    nonisolated(unsafe) private static var cached: [Int: [UnsafeMutableRawPointer]] = [:]
-    nonisolated(unsafe) private static var cachedBytes = 0
+    /// What is handed out and what is kept, changed together under one lock.
+    private struct Ledger {
+        var inUse = 0
+        var peak = 0
+        /// Most bytes ever in use (never reset): the bound on in-use plus cached memory.
+        var lifetimePeak = 0
+        /// Freed mappings by reserved size. The pointers are only stored here; the memory is reached
+        /// by whoever `allocate` hands it to.
+        var cached: [Int: [UnsafeMutableRawPointer]] = [:]
+        var cachedBytes = 0
+
+        /// Takes a cached buffer of exactly `size`, if there is one.
+        mutating func takeCached(_ size: Int) -> UnsafeMutableRawPointer? {
+            guard let p = cached[size]?.popLast() else { return nil }
+            if cached[size]?.isEmpty == true { cached[size] = nil }
+            cachedBytes -= size
+            return p
+        }
+    }
+
+    private static let ledger = Locked(Ledger())
 
     /// Bytes in large buffers handed out now, and the most there were since the last `resetPeak` —
     /// what a network's activations cost, apart from the rest of the process and the cache.
     public static var largeBufferBytes: (current: Int, peak: Int) {
-        lock.lock(); defer { lock.unlock() }
-        return (inUse, peak)
+        ledger.withLock { ($0.inUse, $0.peak) }
     }
 
     /// In use plus cached: what the process holds in large buffers.
     static var mappedBytes: Int {
-        lock.lock(); defer { lock.unlock() }
-        return inUse + cachedBytes
+        ledger.withLock { $0.inUse + $0.cachedBytes }
     }
 
     static var lifetimePeakBytes: Int {
-        lock.lock(); defer { lock.unlock() }
-        return lifetimePeak
+        ledger.withLock { $0.lifetimePeak }
     }
 
     public static func resetPeak() {
-        lock.lock(); peak = inUse; lock.unlock()
+        ledger.withLock { $0.peak = $0.inUse }
     }
 
     /// Returns every cached buffer to the system (after inference, or when memory is wanted elsewhere).
     public static func releaseCached() {
-        lock.lock()
-        let all = cached
-        cached = [:]
-        cachedBytes = 0
-        lock.unlock()
+        let all = ledger.withLock { l in
+            defer { l.cached = [:]; l.cachedBytes = 0 }
+            return l.cached
+        }
         for (size, list) in all { for p in list { munmap(p, size) } }
     }
 
@@ -77,30 +88,25 @@ public enum HostMemory {
             var p: UnsafeMutableRawPointer?
             return posix_memalign(&p, 64, size) == 0 ? p : nil
         }
-        lock.lock()
-        inUse += size
-        peak = Swift.max(peak, inUse)
-        lifetimePeak = Swift.max(lifetimePeak, inUse)
-        if let p = cached[size]?.popLast() {
-            if cached[size]!.isEmpty { cached[size] = nil }
-            cachedBytes -= size
-            lock.unlock()
-            return p
-        }
         // A miss maps fresh memory. Cached buffers go back to the system first, largest first, until
         // mapped memory (in use + cached) fits under the most ever in use: the process never holds more
         // than it would without the cache. Training repeats its sizes and soon stops missing.
-        var spare: [(Int, UnsafeMutableRawPointer)] = []
-        while inUse + cachedBytes > lifetimePeak, let largest = cached.keys.max() {
-            let q = cached[largest]!.removeLast()
-            if cached[largest]!.isEmpty { cached[largest] = nil }
-            cachedBytes -= largest
-            spare.append((largest, q))
+        let (hit, spare) = ledger.withLock { l -> (UnsafeMutableRawPointer?, [(Int, UnsafeMutableRawPointer)]) in
+            l.inUse += size
+            l.peak = Swift.max(l.peak, l.inUse)
+            l.lifetimePeak = Swift.max(l.lifetimePeak, l.inUse)
+            if let p = l.takeCached(size) { return (p, []) }
+            var spare: [(Int, UnsafeMutableRawPointer)] = []
+            while l.inUse + l.cachedBytes > l.lifetimePeak, let largest = l.cached.keys.max(),
+                  let q = l.takeCached(largest) {
+                spare.append((largest, q))
+            }
+            return (nil, spare)
         }
-        lock.unlock()
+        if let hit { return hit }
         for (s, q) in spare { munmap(q, s) }
         guard let p = mapAligned(size) else {
-            lock.lock(); inUse -= size; lock.unlock()
+            ledger.withLock { $0.inUse -= size }
             return nil
         }
         return p
@@ -109,16 +115,14 @@ public enum HostMemory {
     static func deallocate(_ p: UnsafeMutableRawPointer, bytes: Int) {
         let size = reservedSize(bytes)
         guard size >= mappedThreshold else { free(p); return }
-        lock.lock()
-        inUse -= size
-        if cachedBytes + size <= cacheLimit {
-            cached[size, default: []].append(p)
-            cachedBytes += size
-            lock.unlock()
-            return
+        let kept = ledger.withLock { l -> Bool in
+            l.inUse -= size
+            guard l.cachedBytes + size <= cacheLimit else { return false }
+            l.cached[size, default: []].append(p)
+            l.cachedBytes += size
+            return true
         }
-        lock.unlock()
-        munmap(p, size)
+        if !kept { munmap(p, size) }
     }
 
     /// A fresh anonymous mapping starting on a 2 MiB boundary, huge pages requested.

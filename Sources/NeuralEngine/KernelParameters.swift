@@ -27,8 +27,7 @@ final class KernelParameters {
     /// Accumulates the weight and bias gradients of the last training forward; returns dL/dx when
     /// `inputGradient`. `layer` names the layer in the error for a backward without that forward.
     func backward(_ dy: FeatureMap, inputGradient: Bool, layer: String) throws -> FeatureMap? {
-        guard let x = savedInput else { throw NeuralEngineError.invalidArgument("\(layer).backward without a training forward") }
-        defer { savedInput = nil }
+        let x = try takeSaved(&savedInput, layer: layer)
         var bgrad = bias?.grad
         try kernel.backwardWeights(dy, input: x, weightGrad: &weight.grad, biasGrad: &bgrad)
         if let bgrad { bias!.grad = bgrad }

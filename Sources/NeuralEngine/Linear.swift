@@ -36,8 +36,7 @@ public final class Linear: StateProvider {
     }
 
     public func backward(_ dy: Tensor) throws -> Tensor {
-        guard let x = savedInput else { throw NeuralEngineError.invalidArgument("Linear.backward without a training forward") }
-        savedInput = nil
+        let x = try takeSaved(&savedInput, layer: "Linear")
         let n = x.shape[0], I = inFeatures, O = outFeatures
         var dx = Tensor(shape: x.shape)
         for r in 0..<n {

@@ -26,8 +26,7 @@ public final class Softmax {
 
     /// dx = y·(dy − Σ_c dy·y).
     public func backward(_ dy: Tensor) throws -> Tensor {
-        guard let y = savedOutput else { throw NeuralEngineError.invalidArgument("Softmax.backward without a training forward") }
-        savedOutput = nil
+        let y = try takeSaved(&savedOutput, layer: "Softmax")
         let n = y.shape[0], c = y.shape[1], inner = y.count / Swift.max(1, n * c)
         var dx = dy
         for nn in 0..<n {

@@ -88,10 +88,10 @@ public enum DICOMDIRWriter {
         }
         // Offsets: every field is a fixed-size UL, so sizes do not change when they are filled in.
         var head = DataSetWriter()
-        head.add(DICOMTag(0x0004, 0x1130), .CS, fileSetID)
+        head.add(Tag.fileSetID, .CS, fileSetID)
         head.addUL(Tag.offsetOfFirstRootRecord, 0)
         head.addUL(Tag.offsetOfLastRootRecord, 0)
-        head.addUS(DICOMTag(0x0004, 0x1212), [0])
+        head.addUS(Tag.fileSetConsistencyFlag, [0])
         let sopUID = UIDGenerator.make()
         let prefix = DataSetWriter.part10(dataSet: head, sopClassUID: DICOMDirectory.mediaStorageSOPClass,
                                           sopInstanceUID: sopUID, syntax: .explicitLittle).count
@@ -110,10 +110,10 @@ public enum DICOMDIRWriter {
             setUL(&records[n], Tag.offsetOfLowerLevelEntity, lower)
         }
         var ds = DataSetWriter()
-        ds.add(DICOMTag(0x0004, 0x1130), .CS, fileSetID)
+        ds.add(Tag.fileSetID, .CS, fileSetID)
         ds.addUL(Tag.offsetOfFirstRootRecord, roots.first.map { offsets[$0] } ?? 0)
         ds.addUL(Tag.offsetOfLastRootRecord, roots.last.map { offsets[$0] } ?? 0)
-        ds.addUS(DICOMTag(0x0004, 0x1212), [0])
+        ds.addUS(Tag.fileSetConsistencyFlag, [0])
         ds.addSequence(Tag.directoryRecordSequence, items: records)
         let bytes = DataSetWriter.part10(dataSet: ds, sopClassUID: DICOMDirectory.mediaStorageSOPClass,
                                          sopInstanceUID: sopUID, syntax: .explicitLittle)

@@ -1,18 +1,19 @@
 import Foundation
+import ImageCore
 
 /// A one-line progress bar with rate and ETA on stderr. On a terminal it redraws in place; otherwise
-/// (a SLURM log, a pipe) it prints a plain line per update so logs stay readable. Thread-safe.
-public final class ProgressBar: @unchecked Sendable {
+/// (a SLURM log, a pipe) it prints a plain line per update so logs stay readable. Thread-safe: the
+/// counts live in a `Locked`, and each line is written while it is held, so lines come out in order.
+public final class ProgressBar: Sendable {
     let total: Int
     let label: String
     let start = Date()
-    let lock = NSLock()
-    var done = 0
-    var failed = 0
+    /// Items finished and, of those, failed.
+    private let counts = Locked((done: 0, failed: 0))
     let interactive: Bool
-    let write: (String) -> Void
+    let write: @Sendable (String) -> Void
 
-    public init(total: Int, label: String, write: ((String) -> Void)? = nil) {
+    public init(total: Int, label: String, write: (@Sendable (String) -> Void)? = nil) {
         self.total = total
         self.label = label
         interactive = write == nil && isatty(STDERR_FILENO) != 0
@@ -21,17 +22,18 @@ public final class ProgressBar: @unchecked Sendable {
 
     /// Records one finished item (`ok` false for a failure) and redraws.
     public func advance(ok: Bool = true, note: String = "") {
-        lock.lock()
-        done += 1
-        if !ok { failed += 1 }
-        let line = Self.line(label: label, done: done, total: total, failed: failed, elapsed: Date().timeIntervalSince(start), note: note)
-        write(interactive ? "\r\u{1B}[2K" + line : line + "\n")
-        lock.unlock()
+        counts.withLock { c in
+            c.done += 1
+            if !ok { c.failed += 1 }
+            let line = Self.line(label: label, done: c.done, total: total, failed: c.failed,
+                                 elapsed: Date().timeIntervalSince(start), note: note)
+            write(interactive ? "\r\u{1B}[2K" + line : line + "\n")
+        }
     }
 
     /// Ends the interactive line.
     public func finish() {
-        if interactive && done > 0 { write("\n") }
+        if interactive && counts.current.done > 0 { write("\n") }
     }
 
     /// `label [#####-----] 5/10  50%  0:12 elapsed  ETA 0:12  (1 failed)  note`
