@@ -51,6 +51,10 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     pre = json.loads((pathlib.Path(a.model) / "preprocessing.json").read_text())
     registered = "atlas_frame" in pre
+    classes = json.loads((pathlib.Path(a.model) / "config.json").read_text())["classes"]
+    sideless = classes == 11  # regions 1-10 without side: the truth is folded to match
+    names = [n[2:] for n in NAMES[:10]] if sideless else NAMES
+    codes = range(1, 11) if sideless else range(1, 21)
     data = work / "data"
     cmd = [BIN, "dataset", "synth", "-o", str(data), "--count", str(a.count), "--first-seed", str(a.first_seed)]
     if registered:
@@ -67,6 +71,8 @@ def main():
                        check=True, stdout=subprocess.DEVNULL)
         truth_nii = nib.load(data / "labels" / img.name)
         truth = np.asarray(truth_nii.dataobj).astype(np.int16)
+        if sideless:
+            truth = np.where(truth > 10, truth - 10, truth)
         pred = np.asarray(nib.load(seg).dataobj).astype(np.int16)
         p = np.asarray(nib.load(prob).dataobj, dtype=np.float32)  # (x, y, z, K) or (x, y, z, 1, K)
         if p.ndim == 5:
@@ -74,7 +80,7 @@ def main():
         spacing = truth_nii.header.get_zooms()[:3]
         vox_ml = float(np.prod(spacing)) / 1000
         d, h, v = [], [], []
-        for c in range(1, 21):
+        for c in codes:
             t, q = truth == c, pred == c
             n = t.sum() + q.sum()
             d.append(float(2 * (t & q).sum() / n) if n else float("nan"))
@@ -102,7 +108,7 @@ def main():
                   mean_dice=float(np.nanmean(dice)), regions={n: dict(dice=float(np.nanmean(dice[:, i])), dice_min=float(np.nanmin(dice[:, i])),
                                                                      hd95_mm=float(np.nanmean(hd95[:, i])), volume_error_ml=float(np.mean(verr[:, i])),
                                                                      volume_abs_error_ml=float(np.mean(np.abs(verr[:, i]))))
-                                                                for i, n in enumerate(NAMES)},
+                                                                for i, n in enumerate(names)},
                   reliability=rel, expected_calibration_error=ece)
     (out / "analysis.json").write_text(json.dumps(result, indent=1))
 
