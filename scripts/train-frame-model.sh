@@ -8,8 +8,10 @@
 # Every step resumes: patients already generated are kept, and `train` continues from RUN/last. Stop it at
 # any time and run it again.
 #
-# Not yet the bundled model: its caudate channel does not learn (docs/neural.md, "The registered form").
-# The checkpoint of the 2026-12-07 run is training/checkpoints/aspects-unet-frame (copy it to WORK/run to go on).
+# The shipped model (not yet the default) is stage 2 run for 9 epochs and then resumed with STAGE2_EPOCHS=21:
+# the rise of the cosine rate at that restart is what brought its caudate channel to life (docs/neural.md,
+# "The registered form"). The checkpoint of that run is training/checkpoints/aspects-unet-frame (copy it to
+# WORK/run to go on).
 #
 # Usage: bash scripts/train-frame-model.sh [WORK_DIR]   (environment: PATIENTS=133 STAGE1_EPOCHS=16 STAGE2_EPOCHS=9 THREADS=all)
 set -euo pipefail
