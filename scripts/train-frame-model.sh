@@ -10,8 +10,8 @@
 #
 # The shipped model (not yet the default) is stage 2 run for 9 epochs and then resumed with STAGE2_EPOCHS=21:
 # the rise of the cosine rate at that restart is what brought its caudate channel to life (docs/neural.md,
-# "The registered form"). The checkpoint of that run is training/checkpoints/aspects-unet-frame (copy it to
-# WORK/run to go on).
+# "The registered form"). Its curves and options are in training/checkpoints/aspects-unet-frame; to go on
+# from it, train with --model share/deepstroke/models/aspects-unet-frame --fold-sides.
 #
 # Usage: bash scripts/train-frame-model.sh [WORK_DIR]   (environment: PATIENTS=133 STAGE1_EPOCHS=16 STAGE2_EPOCHS=9 THREADS=all)
 set -euo pipefail
