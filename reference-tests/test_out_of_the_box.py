@@ -79,10 +79,11 @@ def test_demo_in_a_fresh_clone_writes_both_reports(fresh):
         report = result / method / "report.html"
         assert report.is_file() and report.stat().st_size > 10_000, f"no {method} report: {r.stdout[-2000:]}"
         assert (result / method / "aspects.json").is_file()
-    # The atlas method on the demo patient scores exactly what was made.
-    a = scores(result / "atlas")
-    assert a["status"] == "scored", a.get("not_assessable_reasons")
-    assert (a["aspects"]["right"], a["aspects"]["left"]) == (DEMO_LESION["right"], DEMO_LESION["left"]), a["aspects"]
+    # Both methods (the atlas, and the bundled frame U-Net) score the demo patient exactly as it was made.
+    for method in ("atlas", "unet"):
+        a = scores(result / method)
+        assert a["status"] == "scored", (method, a.get("not_assessable_reasons"))
+        assert (a["aspects"]["right"], a["aspects"]["left"]) == (DEMO_LESION["right"], DEMO_LESION["left"]), (method, a["aspects"])
     # DeepStroke fetched or built nothing into the user's cache: the shipped files were enough. (The
     # toolchain's own caches, clang modules and SwiftPM's clones, land there too; they are not ours.)
     for cache in (fresh["cache"] / "deepstroke", fresh["home"] / ".cache" / "deepstroke"):
@@ -105,7 +106,7 @@ def test_installed_binary_runs_from_anywhere_without_settings(fresh):
     doctor = subprocess.run([str(binary), "doctor"], cwd="/", env=env, capture_output=True, text=True, timeout=60)
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     assert f"atlas: {prefix}/share/deepstroke/atlas" in doctor.stdout, doctor.stdout
-    assert f"U-Net model: {prefix}/share/deepstroke/models/aspects-unet-synthetic" in doctor.stdout, doctor.stdout
+    assert f"U-Net model: {prefix}/share/deepstroke/models/aspects-unet-frame" in doctor.stdout, doctor.stdout
     out = base / "installed-run"
     run = subprocess.run([str(binary), "run", str(study / "DICOMDIR"), "-o", str(out), "--method", "both",
                           "--preset", "fast"], cwd="/", env=env, capture_output=True, text=True, timeout=1800)

@@ -113,6 +113,7 @@ def test_region_statistics_match_numpy(report):
     out, ct, labels = report
     rows = read_csv(out)
     voxel_ml = np.prod(SPACING) / 1000
+    compared = 0
     for code in range(1, 21):
         row = rows[code]
         region = labels == code
@@ -125,7 +126,28 @@ def test_region_statistics_match_numpy(report):
         for q, key in [(10, "p10_hu"), (25, "p25_hu"), (50, "median_hu"), (75, "p75_hu"), (90, "p90_hu")]:
             assert close(row[key], np.percentile(values, q)), (code, key)
         mirror = ct[(labels == (code + 10 if code <= 10 else code - 10)) & (ct >= 10) & (ct <= 60)].astype(np.float64)
+        # The cores (voxels whose box of +-1.5 mm, rounded to whole voxels per axis, holds only their label) are
+        # compared too when both sides have one of at least 50 voxels and 10 % of their tissue.
+        cores = [core_values(ct, labels, c) for c in (code, code + 10 if code <= 10 else code - 10)]
+        sizes = [values.size, mirror.size]
+        use = all(c.size >= 50 and c.size >= 0.1 * n for c, n in zip(cores, sizes))
         assert close(row["difference_hu"], values.mean() - mirror.mean())
+        assert int(row["core_voxels"]) == cores[0].size
+        if use:
+            compared += 1
+            assert close(row["core_difference_hu"], cores[0].mean() - cores[1].mean()), code
+        else:
+            assert row["core_difference_hu"] == "", code
+    assert compared >= 10, "most regions of this phantom have cores to compare"
+
+
+def core_values(ct, labels, code):
+    """Tissue HU of a region's core, by scipy's binary erosion with a box (nothing outside the grid)."""
+    from scipy import ndimage
+    radius = [int(np.floor(1.5 / s + 0.5)) for s in SPACING]
+    box = np.ones([2 * r + 1 for r in radius], bool)
+    core = ndimage.binary_erosion(labels == code, structure=box, border_value=0)
+    return ct[core & (ct >= 10) & (ct <= 60)].astype(np.float64)
 
 
 def test_descriptors_match_numpy(report):

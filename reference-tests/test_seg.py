@@ -64,8 +64,8 @@ def test_report_files(demo, method):
 
 def scored(result) -> bool:
     """Whether the method's result has any score. A result the quality gates refused whole gets no SEG and
-    no Secondary Capture (docs/quality-gates.md); on the demo the bundled U-Net is refused (its caudate is a
-    fraction of the expected volume), and the test then checks that contract instead."""
+    no Secondary Capture (docs/quality-gates.md); should a method be refused on the demo, the test checks that
+    contract instead."""
     report = json.loads((result / "aspects.json").read_text())
     if report["status"] != "not_assessable":
         return True

@@ -3,7 +3,7 @@
 # (the bundled ASPECTS atlas and U-Net) into PREFIX:
 #
 #     PREFIX/bin/deepstroke
-#     PREFIX/share/deepstroke/{atlas, models/aspects-unet-synthetic}
+#     PREFIX/share/deepstroke/{atlas, models/aspects-unet-frame}
 #
 # The binary finds its data from its own location (docs/pipeline.md, "Where the bundled files are found"),
 # so an installed deepstroke needs no environment variable, no data folder and no network.

@@ -8,7 +8,7 @@
 # Every step resumes: patients already generated are kept, and `train` continues from RUN/last. Stop it at
 # any time and run it again.
 #
-# The shipped model (not yet the default) is stage 2 run for 9 epochs and then resumed with STAGE2_EPOCHS=21:
+# The shipped (default) model is stage 2 run for 9 epochs and then resumed with STAGE2_EPOCHS=21:
 # the rise of the cosine rate at that restart is what brought its caudate channel to life (docs/neural.md,
 # "The registered form"). Its curves and options are in training/checkpoints/aspects-unet-frame; to go on
 # from it, train with --model share/deepstroke/models/aspects-unet-frame --fold-sides.

@@ -14,10 +14,16 @@ public struct ASPECTSScorer: Sendable {
     /// Options of the voxel-wise `HypodensityMap` (nil: no map, no hypodense fractions). Its tissue range
     /// is replaced by `tissueRange` so the fractions count the same voxels as the region statistics.
     public var hypodensity: HypodensityMap.Options?
+    /// Margin of the region cores that `Asymmetry` compares (`RegionCore`), mm; nil compares whole regions.
+    public var coreMarginMM: Double?
+
+    /// 1.5 mm: measured on generated patients (docs/aspects.md, "The region core").
+    public static let defaultCoreMarginMM = 1.5
 
     public init(rule: EarlyIschemicChangeRule = .calibrated, tissueRange: HURange = .tissue,
                 computeDescriptors: Bool = true, histogramBinWidth: Double = 2.5, glcmLevels: Int = 16,
-                hypodensity: HypodensityMap.Options? = .calibrated) {
+                hypodensity: HypodensityMap.Options? = .calibrated, coreMarginMM: Double? = defaultCoreMarginMM) {
+        self.coreMarginMM = coreMarginMM
         self.rule = rule
         self.tissueRange = tissueRange
         self.computeDescriptors = computeDescriptors
@@ -43,7 +49,7 @@ public struct ASPECTSScorer: Sendable {
                 throw ASPECTSError.invalidArgument("the probability map has \(p.components) components; expected 11 or 21")
             }
         }
-        let voxels = RegionVoxels(ct: ct, labels: labels, range: tissueRange)
+        let voxels = RegionVoxels(ct: ct, labels: labels, range: tissueRange, coreMarginMM: coreMarginMM)
         guard (1...20).contains(where: { !voxels.members[$0].isEmpty }) else {
             throw ASPECTSError.noRegions("the label map contains no voxel labelled 1-20")
         }

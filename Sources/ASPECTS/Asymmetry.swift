@@ -4,21 +4,57 @@
 /// (hypodense), the sign of early ischaemic oedema. The z-score divides it by the standard error of a
 /// difference of two means, each using its region's own voxel noise and effective sample size:
 /// z = d / sqrt(sd_a^2 / n_eff_a + sd_b^2 / n_eff_b).
+///
+/// `core` is the same comparison between the regions' cores (`RegionCore`), made when both sides have a
+/// core of at least `minimumCoreShare` of their tissue and `minimumCoreVoxels` voxels; a core's effective
+/// sample size is its region's scaled by the core's share of the tissue.
 public struct Asymmetry: Equatable, Sendable {
+    /// One comparison of two means.
+    public struct Comparison: Equatable, Sendable {
+        public let differenceHU: Double
+        public let standardErrorHU: Double
+        public let zScore: Double
+
+        init(_ a: IntensityStatistics, _ b: IntensityStatistics, effectiveA: Double, effectiveB: Double) {
+            differenceHU = a.mean - b.mean
+            let va = a.standardDeviation * a.standardDeviation / Swift.max(1, effectiveA)
+            let vb = b.standardDeviation * b.standardDeviation / Swift.max(1, effectiveB)
+            standardErrorHU = (va + vb).squareRoot()
+            zScore = standardErrorHU > 0 ? differenceHU / standardErrorHU
+                : (differenceHU == 0 ? 0 : (differenceHU < 0 ? -.infinity : .infinity))
+        }
+    }
+
     public let differenceHU: Double
     /// Region mean over mirror mean.
     public let ratio: Double
     public let standardErrorHU: Double
     public let zScore: Double
+    /// The cores' comparison, nil when either side has no core big enough.
+    public let core: Comparison?
+
+    public static let minimumCoreShare = 0.1
+    public static let minimumCoreVoxels = 50
 
     /// Nil when either side has fewer than `minimumVoxels` tissue voxels: no meaningful comparison.
     public init?(region a: RegionStatistics, mirror b: RegionStatistics, minimumVoxels: Int = 10) {
         guard a.tissue.count >= Swift.max(2, minimumVoxels), b.tissue.count >= Swift.max(2, minimumVoxels) else { return nil }
-        differenceHU = a.tissue.mean - b.tissue.mean
+        let whole = Comparison(a.tissue, b.tissue, effectiveA: a.effectiveSampleSize.value, effectiveB: b.effectiveSampleSize.value)
+        differenceHU = whole.differenceHU
+        standardErrorHU = whole.standardErrorHU
+        zScore = whole.zScore
         ratio = b.tissue.mean != 0 ? a.tissue.mean / b.tissue.mean : .nan
-        let va = a.tissue.standardDeviation * a.tissue.standardDeviation / a.effectiveSampleSize.value
-        let vb = b.tissue.standardDeviation * b.tissue.standardDeviation / b.effectiveSampleSize.value
-        standardErrorHU = (va + vb).squareRoot()
-        zScore = standardErrorHU > 0 ? differenceHU / standardErrorHU : (differenceHU == 0 ? 0 : (differenceHU < 0 ? -.infinity : .infinity))
+        func usableCore(_ s: RegionStatistics) -> IntensityStatistics? {
+            guard let c = s.core, c.count >= Self.minimumCoreVoxels,
+                  Double(c.count) >= Self.minimumCoreShare * Double(s.tissue.count) else { return nil }
+            return c
+        }
+        if let ca = usableCore(a), let cb = usableCore(b) {
+            // A core of a share s of the tissue is worth s of its effective samples.
+            core = Comparison(ca, cb, effectiveA: a.effectiveSampleSize.value * Double(ca.count) / Double(a.tissue.count),
+                              effectiveB: b.effectiveSampleSize.value * Double(cb.count) / Double(b.tissue.count))
+        } else {
+            core = nil
+        }
     }
 }

@@ -89,7 +89,8 @@ public enum HypodensityCalibration {
 
     static func generateCases(casesPerKind: Int, seed: UInt64, thresholds: [Double], sigmaMM: Double,
                               options: SyntheticBrainPhantom.Options) throws -> [Case] {
-        let scorer = ASPECTSScorer(rule: meanRule, computeDescriptors: false, hypodensity: try HypodensityMap.Options(sigmaMM: sigmaMM))
+        let scorer = ASPECTSScorer(rule: meanRule, computeDescriptors: false, hypodensity: try HypodensityMap.Options(sigmaMM: sigmaMM),
+                                   coreMarginMM: nil)  // exact labels: whole regions, as in ThresholdCalibration
         var partial = options
         partial.partialLesionFraction = 0.3...0.6
         var out: [Case] = []

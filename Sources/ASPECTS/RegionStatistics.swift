@@ -13,6 +13,9 @@ public struct RegionStatistics: Equatable, Sendable {
     /// Volume of the tissue voxels, millilitres.
     public let tissueVolumeML: Double
     public let effectiveSampleSize: EffectiveSampleSize
+    /// HU statistics of the tissue voxels of the region's core (`RegionCore`), nil when the scorer
+    /// measures whole regions only.
+    public var core: IntensityStatistics? = nil
 
     /// Share of labelled voxels left out as CSF, calcification or blood (0 when the region is empty).
     public var excludedFraction: Double {
@@ -24,9 +27,13 @@ public struct RegionStatistics: Equatable, Sendable {
         let values = regions.tissue[region.code].map { ct.data[$0] }
         let stats = IntensityStatistics(values: values)
         let neff = EffectiveSampleSize.estimate(code: region.code, in: regions, hu: ct.data, mean: stats.mean)
-        return RegionStatistics(region: region, labelVoxels: regions.members[region.code].count,
-                                volumeML: Double(regions.members[region.code].count) * voxelML,
-                                tissue: stats, tissueVolumeML: Double(values.count) * voxelML,
-                                effectiveSampleSize: neff)
+        var out = RegionStatistics(region: region, labelVoxels: regions.members[region.code].count,
+                                   volumeML: Double(regions.members[region.code].count) * voxelML,
+                                   tissue: stats, tissueVolumeML: Double(values.count) * voxelML,
+                                   effectiveSampleSize: neff)
+        if !regions.core[region.code].isEmpty {
+            out.core = IntensityStatistics(values: regions.core[region.code].map { ct.data[$0] })
+        }
+        return out
     }
 }

@@ -9,7 +9,7 @@ public enum RegionTable {
         "mean_hu", "median_hu", "p10_hu", "p25_hu", "p75_hu", "p90_hu", "sd_hu", "min_hu", "max_hu", "effective_n",
         "mirror_mean_hu", "mirror_median_hu", "mirror_sd_hu", "difference_hu", "ratio", "z", "standard_error_hu",
         "surface_area_mm2", "sphericity", "histogram_variance", "skewness", "excess_kurtosis", "entropy_bits", "uniformity",
-        "glcm_contrast", "glcm_homogeneity", "hypodense_fraction",
+        "glcm_contrast", "glcm_homogeneity", "hypodense_fraction", "core_voxels", "core_mean_hu", "core_difference_hu", "core_z",
     ]
 
     public static func csv(_ result: ASPECTSResult) -> String {
@@ -28,6 +28,7 @@ public enum RegionTable {
                 num(d?.shape.surfaceAreaMM2), num(d?.shape.sphericity), num(d?.histogram.variance), num(d?.histogram.skewness),
                 num(d?.histogram.excessKurtosis), num(d?.histogram.entropyBits), num(d?.histogram.uniformity),
                 num(d?.texture.contrast), num(d?.texture.homogeneity), num(r.hypodenseFraction),
+                s.core.map { "\($0.count)" } ?? "", num(s.core?.mean), num(a?.core?.differenceHU), num(a?.core?.zScore),
             ]
             lines.append(cells.joined(separator: ","))
         }

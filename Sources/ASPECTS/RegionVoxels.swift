@@ -11,8 +11,11 @@ struct RegionVoxels {
     var tissue: [[Int]]
     /// Per voxel: the region code when the voxel is tissue of that region, else 0.
     var tissueLabel: [UInt8]
+    /// Indexed by region code: the tissue voxels of the region's core (see `RegionCore`); empty when no
+    /// core margin was asked for.
+    var core: [[Int]]
 
-    init(ct: Volume<Float>, labels: Volume<UInt8>, range: HURange) {
+    init(ct: Volume<Float>, labels: Volume<UInt8>, range: HURange, coreMarginMM: Double? = nil) {
         geometry = ct.geometry
         members = Array(repeating: [], count: 21)
         tissue = Array(repeating: [], count: 21)
@@ -25,6 +28,11 @@ struct RegionVoxels {
                 tissue[l].append(n)
                 tissueLabel[n] = UInt8(l)
             }
+        }
+        core = Array(repeating: [], count: 21)
+        if let margin = coreMarginMM {
+            let inside = RegionCore.interior(labels, marginMM: margin)
+            for l in 1...20 { core[l] = tissue[l].filter { inside[$0] } }
         }
     }
 

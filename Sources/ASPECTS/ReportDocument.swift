@@ -66,6 +66,8 @@ public struct ReportDocument: Encodable {
         var affected: Nullable<Bool>
         /// Called on its hypodense fraction while its mean alone would not be.
         var byHypodenseFraction: Bool
+        /// Called on its core (`RegionCore`) while its whole-region mean would not be.
+        var byCore: Bool
         var evaluable: Bool
         var confidence: Double
         var callConfidence: Double
@@ -89,6 +91,7 @@ public struct ReportDocument: Encodable {
             notAssessableReasons = reasons
             affected = Nullable(reasons.isEmpty ? r.affected : nil)
             byHypodenseFraction = r.call.byHypodenseFraction
+            byCore = r.call.byCore
             evaluable = r.call.evaluable
             confidence = r.confidence
             callConfidence = r.call.confidence

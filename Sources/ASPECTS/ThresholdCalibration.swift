@@ -62,7 +62,10 @@ public enum ThresholdCalibration {
     public static func samples(cases: Int, seed: UInt64, options: SyntheticBrainPhantom.Options = .init()) throws -> [Sample] {
         guard cases > 0 else { throw ASPECTSError.invalidArgument("calibration needs at least one case") }
         var out: [Sample] = []
-        let scorer = ASPECTSScorer(computeDescriptors: false, hypodensity: nil)
+        // Whole regions: a phantom's labels are exact, and the threshold is that of the mean rule on exact
+        // regions. Region cores (`RegionCore`) remedy label error, which phantoms do not have; their effect
+        // on false calls was measured on pipeline runs instead (docs/aspects.md, "The region core").
+        let scorer = ASPECTSScorer(computeDescriptors: false, hypodensity: nil, coreMarginMM: nil)
         for n in 0..<(2 * cases) {
             let phantom = SyntheticBrainPhantom.generate(seed: seed &+ UInt64(n) &* 7919, lesion: n % 2 == 1, options: options)
             let result = try scorer.score(ct: phantom.ct, labels: phantom.labels)

@@ -25,7 +25,7 @@ struct RunCommand: ThreadedCommand, EnvironmentCommand {
     @Option(help: "Atlas folder (default: the bundled atlas in share/deepstroke/atlas, or DEEPSTROKE_ATLAS).")
     var atlas: String?
 
-    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json); default: the bundled model trained on synthetic data (share/deepstroke/models/aspects-unet-synthetic, or DEEPSTROKE_MODEL).")
+    @Option(help: "U-Net model folder (config.json, model.safetensors, preprocessing.json); default: the bundled frame model trained on generated data (share/deepstroke/models/aspects-unet-frame, or DEEPSTROKE_MODEL).")
     var model: String?
 
     @Option(help: "Registration preset of the atlas method.")

@@ -90,11 +90,13 @@ struct ScoreCommand: ThreadedCommand {
         var rule = EarlyIschemicChangeRule.calibrated
         if let t = threshold {
             rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
-                                               minimumHypodenseFraction: rule.minimumHypodenseFraction, fractionMeanFloorHU: rule.fractionMeanFloorHU)
+                                               minimumHypodenseFraction: rule.minimumHypodenseFraction, fractionMeanFloorHU: rule.fractionMeanFloorHU,
+                                               coreMinimumZ: rule.coreMinimumZ)
         }
         if let f = hypodenseFraction {
             rule = try EarlyIschemicChangeRule(thresholdHU: rule.thresholdHU, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
-                                               minimumHypodenseFraction: f, fractionMeanFloorHU: fractionMeanFloor ?? rule.fractionMeanFloorHU)
+                                               minimumHypodenseFraction: f, fractionMeanFloorHU: fractionMeanFloor ?? rule.fractionMeanFloorHU,
+                                               coreMinimumZ: rule.coreMinimumZ)
         }
         let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: tissueRange.low, upper: tissueRange.high),
                                    computeDescriptors: !noDescriptors)

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The small U-Net that ships with the project (`share/deepstroke/models/aspects-unet-synthetic`, trained
-/// on synthetic patients by `scripts/train-demo-model.sh`; not for clinical use), found without
+/// The small U-Net that ships with the project (`share/deepstroke/models/aspects-unet-frame`, a frame model
+/// trained on generated patients by `scripts/train-frame-model.sh`; not for clinical use), found without
 /// configuration so that `run --method unet` and the demo work in a checkout and in an installation
 /// (see `BundledResources` for the search rules).
 public enum BundledModel {

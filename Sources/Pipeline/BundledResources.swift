@@ -5,8 +5,8 @@ import Foundation
 ///
 /// The same layout serves a checkout and an installation, so one rule finds both:
 ///
-///     <checkout>/share/deepstroke/{atlas, models/aspects-unet-synthetic}      in git
-///     <prefix>/share/deepstroke/{atlas, models/aspects-unet-synthetic}        `scripts/install.sh`
+///     <checkout>/share/deepstroke/{atlas, models/aspects-unet-frame}      in git
+///     <prefix>/share/deepstroke/{atlas, models/aspects-unet-frame}        `scripts/install.sh`
 ///     <prefix>/bin/deepstroke
 ///
 /// Looked up in order, each resource on its own:
@@ -21,7 +21,7 @@ public struct BundledResources: Sendable, Equatable {
     /// The folder name under `share/` (and the marker that identifies it).
     public static let shareSubpath = "share/deepstroke"
     public static let atlasSubpath = "atlas"
-    public static let modelSubpath = "models/aspects-unet-synthetic"
+    public static let modelSubpath = "models/aspects-unet-frame"
     public static let atlasVariable = "DEEPSTROKE_ATLAS"
     public static let modelVariable = "DEEPSTROKE_MODEL"
 

@@ -71,7 +71,7 @@ final class ReportTests: XCTestCase {
         let csv = try String(contentsOf: tmp.appendingPathComponent("regions.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 21)
         XCTAssertEqual(csv[0].split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
-        XCTAssertTrue(csv[0].hasSuffix(",hypodense_fraction"))
+        XCTAssertTrue(csv[0].hasSuffix(",hypodense_fraction,core_voxels,core_mean_hu,core_difference_hu,core_z"))
         for line in csv.dropFirst() {
             XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
         }

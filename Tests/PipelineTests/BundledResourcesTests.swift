@@ -35,7 +35,7 @@ final class BundledResourcesTests: XCTestCase {
         let r = BundledResources(environment: [:], executable: prefix.appendingPathComponent("bin/deepstroke"), sourceRoot: nil)
         XCTAssertEqual(r.atlas.usable?.standardizedFileURL.path, prefix.appendingPathComponent("share/deepstroke/atlas").path)
         XCTAssertEqual(r.model.usable?.standardizedFileURL.path,
-                       prefix.appendingPathComponent("share/deepstroke/models/aspects-unet-synthetic").path)
+                       prefix.appendingPathComponent("share/deepstroke/models/aspects-unet-frame").path)
         XCTAssertTrue(r.atlas.source.contains("from the executable"), r.atlas.source)
     }
 
