@@ -25,36 +25,24 @@ enum InterleavedField {
     /// Trilinear gather of a vector field (clamped to the grid).
     @inline(__always)
     static func sample(_ p: UnsafePointer<Vector>, _ st: TrilinearStencil) -> Vector {
-        st.sample4(p)
+        st.sample(p)
     }
 
     /// out(x) = image(x + u(x)).
     static func warp(_ image: UnsafePointer<Float>, _ u: UnsafePointer<Vector>, _ s: GridShape,
                      into out: UnsafeMutablePointer<Float>) {
-        parallelFor(s.nz) { k in
-            for j in 0..<s.ny {
-                var q = s.index(0, j, k)
-                for i in 0..<s.nx {
-                    let d = u[q]
-                    out[q] = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(image)
-                    q += 1
-                }
-            }
+        s.forEachVoxel { i, j, k, q in
+            let d = u[q]
+            out[q] = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(image)
         }
     }
 
     /// c(x) = b(x) + a(x + b(x)): the map "b first, then a".
     static func compose(first b: UnsafePointer<Vector>, then a: UnsafePointer<Vector>, _ s: GridShape,
                         into c: UnsafeMutablePointer<Vector>) {
-        parallelFor(s.nz) { k in
-            for j in 0..<s.ny {
-                var q = s.index(0, j, k)
-                for i in 0..<s.nx {
-                    let d = b[q]
-                    c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample4(a)
-                    q += 1
-                }
-            }
+        s.forEachVoxel { i, j, k, q in
+            let d = b[q]
+            c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(a)
         }
     }
 
@@ -66,20 +54,7 @@ enum InterleavedField {
     }
 
     static func maximumNorm(_ u: UnsafePointer<Vector>, _ n: Int) -> Float {
-        let chunks = Swift.max(1, Swift.min(Parallelism.current.threadCount * 4, n / 32768))
-        var partial = [Float](repeating: 0, count: chunks)
-        partial.withUnsafeMutableBufferPointer { pb in
-            let pp = pb.baseAddress!
-            parallelFor(chunks) { c in
-                var best: Float = 0
-                for q in (c * n / chunks)..<((c + 1) * n / chunks) {
-                    let v = u[q]
-                    best = Swift.max(best, (v * v).sum())
-                }
-                pp[c] = best
-            }
-        }
-        return (partial.max() ?? 0).squareRoot()
+        largestLength(n) { q in (u[q] * u[q]).sum() }
     }
 
     static func scale(_ u: UnsafeMutablePointer<Vector>, _ n: Int, by f: Float) {
