@@ -105,21 +105,8 @@ public final class PReLU: StateProvider {
             throw NeuralEngineError.shapeMismatch("PReLU has \(weight.value.count) slopes for \(x.c) channels")
         }
         savedInput = training ? x : nil
-        let a = slopes(x)
-        let y = try FeatureMap(like: x)
-        let chunks = BlockChunks(x)
-        FeatureMap.withUnsafeData([x, y]) { maps in
-            let xd = maps[0], yd = maps[1]
-            parallelFor(chunks.count) { i in
-                let (nb, r) = chunks.item(i)
-                let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
-                for j in r {
-                    let v = UnsafeRawPointer(xd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(yd + off + j * 8).storeBytes(of: v.replacing(with: v * s, where: v .< 0), as: SIMD8<Float>.self)
-                }
-            }
-        }
-        return y
+        let a = slopes(x), blocks = x.blocks
+        return try BlockKernels.mapPerBlock(x, perBlock: { nb in a[nb % blocks] }) { s, v in v.replacing(with: v * s, where: v .< 0) }
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {

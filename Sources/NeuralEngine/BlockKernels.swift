@@ -31,79 +31,72 @@ enum BlockKernels {
     /// Per (sample, block): sum of x and of x² (Float64).
     static func moments(_ x: FeatureMap) -> (sum: [SIMD8<Double>], sumSq: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
-        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
-        var partQ = partS
-        x.withUnsafeData { xd in
-            partS.withUnsafeMutableBufferPointer { ps in
-                partQ.withUnsafeMutableBufferPointer { pq in
-                    let ps = ps, pq = pq
-                    parallelFor(chunks.count) { i in
-                        let (nb, r) = chunks.item(i)
-                        let p = xd + nb * chunks.spatial * 8
-                        var s = SIMD8<Double>.zero, q = SIMD8<Double>.zero
-                        var s32 = SIMD8<Float>.zero, q32 = SIMD8<Float>.zero
-                        var k = 0
-                        for j in r {
-                            let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            s32 += v
-                            q32 += v * v
-                            k += 1
-                            // Float32 runs of 64 keep rounding error far below the Float64 total.
-                            if k == 64 {
-                                s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
-                                s32 = .zero; q32 = .zero; k = 0
-                            }
-                        }
-                        s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
-                        ps[i] = s; pq[i] = q
-                    }
-                }
+        return x.withUnsafeData { xd in
+            blockSums(chunks, perBlock: { nb in xd + nb * chunks.spatial * 8 }) { p, j in
+                let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                return (v, v * v)
             }
         }
-        return (combine(partS, chunks), combine(partQ, chunks))
     }
 
     /// Per (sample, block): sum of dy and of dy·(x − center).
     static func gradientMoments(_ dy: FeatureMap, _ x: FeatureMap, center: LaneVectors, reluOutput mask: FeatureMap? = nil)
         -> (sum: [SIMD8<Double>], dot: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
-        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
-        var partD = partS
-        FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
+        return FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
             let xd = maps[0], gd = maps[1], md = maps.count > 2 ? maps[2] : nil
-            partS.withUnsafeMutableBufferPointer { ps in
-                partD.withUnsafeMutableBufferPointer { pd in
-                    let ps = ps, pd = pd
-                    parallelFor(chunks.count) { i in
-                        let (nb, r) = chunks.item(i)
-                        let px = xd + nb * chunks.spatial * 8, pg = gd + nb * chunks.spatial * 8
-                        let pm = md.map { $0 + nb * chunks.spatial * 8 }
-                        let m = center[nb]
-                        var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
-                        var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
-                        var k = 0
-                        for j in r {
-                            let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            if let pm {
-                                let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                                g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
-                            }
-                            s32 += g
-                            d32 += g * (v - m)
-                            k += 1
-                            if k == 64 {
-                                s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
-                                s32 = .zero; d32 = .zero; k = 0
-                            }
+            return blockSums(chunks, perBlock: { nb in
+                let off = nb * chunks.spatial * 8
+                return (x: xd + off, g: gd + off, mask: md.map { $0 + off }, center: center[nb])
+            }) { b, j in
+                let v = UnsafeRawPointer(b.x + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                var g = UnsafeRawPointer(b.g + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                if let pm = b.mask {
+                    let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
+                }
+                return (g, g * (v - b.center))
+            }
+        }
+    }
+
+    /// Two sums per (sample, block) of the terms `term(perBlock(nb), j)` over the block's spatial
+    /// positions j, for the statistics of the normalisations. `perBlock` runs once per piece (pointers
+    /// and constants of the block), `term` once per position; inlined, so each caller gets its own
+    /// specialised loop.
+    ///
+    /// Terms are summed in Float32 runs of 64, each run added to a Float64 total: the Float32 adds
+    /// vectorise, and runs that short keep their rounding error far below the total's.
+    @inline(__always)
+    private static func blockSums<B>(_ chunks: BlockChunks, perBlock: (Int) -> B,
+                                     _ term: (B, Int) -> (SIMD8<Float>, SIMD8<Float>)) -> ([SIMD8<Double>], [SIMD8<Double>]) {
+        var partA = [SIMD8<Double>](repeating: .zero, count: chunks.count)
+        var partB = partA
+        partA.withUnsafeMutableBufferPointer { pa in
+            partB.withUnsafeMutableBufferPointer { pb in
+                let pa = pa, pb = pb
+                parallelFor(chunks.count) { i in
+                    let (nb, r) = chunks.item(i)
+                    let block = perBlock(nb)
+                    var a = SIMD8<Double>.zero, b = SIMD8<Double>.zero
+                    var a32 = SIMD8<Float>.zero, b32 = SIMD8<Float>.zero
+                    var k = 0
+                    for j in r {
+                        let (ta, tb) = term(block, j)
+                        a32 += ta
+                        b32 += tb
+                        k += 1
+                        if k == 64 {
+                            a += SIMD8<Double>(a32); b += SIMD8<Double>(b32)
+                            a32 = .zero; b32 = .zero; k = 0
                         }
-                        s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
-                        ps[i] = s; pd[i] = d
                     }
+                    a += SIMD8<Double>(a32); b += SIMD8<Double>(b32)
+                    pa[i] = a; pb[i] = b
                 }
             }
         }
-        return (combine(partS, chunks), combine(partD, chunks))
+        return (combine(partA, chunks), combine(partB, chunks))
     }
 
     private static func combine(_ parts: [SIMD8<Double>], _ chunks: BlockChunks) -> [SIMD8<Double>] {
@@ -118,6 +111,18 @@ enum BlockKernels {
 
     /// y = x·a + b per (sample, block), optionally followed by ReLU.
     static func affine(_ x: FeatureMap, scale a: LaneVectors, shift b: LaneVectors, relu: Bool = false) throws -> FeatureMap {
+        if relu {
+            return try mapPerBlock(x, perBlock: { nb in (a[nb], b[nb]) }) { ab, v in pointwiseMax(v * ab.0 + ab.1, .zero) }
+        }
+        return try mapPerBlock(x, perBlock: { nb in (a[nb], b[nb]) }) { ab, v in v * ab.0 + ab.1 }
+    }
+
+    /// y = f(perBlock(nb), x) element-wise, nb the (sample, block) of the element: the element-wise
+    /// ops whose constants change per channel block (affine, PReLU). `perBlock` runs once per piece,
+    /// so the constants are loaded outside the inner loop; inlined, so each caller gets its own loop.
+    @inline(__always)
+    static func mapPerBlock<B>(_ x: FeatureMap, perBlock: (Int) -> B,
+                               _ f: (B, SIMD8<Float>) -> SIMD8<Float>) throws -> FeatureMap {
         let y = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
         FeatureMap.withUnsafeData([x, y]) { maps in
@@ -125,17 +130,10 @@ enum BlockKernels {
             parallelFor(chunks.count) { i in
                 let (nb, r) = chunks.item(i)
                 let px = xd + nb * chunks.spatial * 8, py = yd + nb * chunks.spatial * 8
-                let av = a[nb], bv = b[nb]
-                if relu {
-                    for j in r {
-                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * av + bv, .zero), as: SIMD8<Float>.self)
-                    }
-                } else {
-                    for j in r {
-                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: v * av + bv, as: SIMD8<Float>.self)
-                    }
+                let block = perBlock(nb)
+                for j in r {
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(py + j * 8).storeBytes(of: f(block, v), as: SIMD8<Float>.self)
                 }
             }
         }
