@@ -17,37 +17,35 @@ public enum BoxSampler {
     /// Samples `src` (size `srcSize`, i fastest) at `map(i, j, k)` for every voxel of a `dstSize` grid.
     public static func linear(_ src: [Float], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>, outside: Float = 0,
                               map: (SIMD3<Double>) -> SIMD3<Double>) -> [Float] {
-        var out = [Float](repeating: outside, count: dstSize.x * dstSize.y * dstSize.z)
-        src.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                let o = o
-                parallelFor(dstSize.z) { k in
-                    for j in 0..<dstSize.y {
-                        for i in 0..<dstSize.x {
-                            let p = map(SIMD3(Double(i), Double(j), Double(k)))
-                            o[(k * dstSize.y + j) * dstSize.x + i] = trilinear(s, srcSize, p, outside)
-                        }
-                    }
-                }
-            }
+        resample(src, dstSize: dstSize, fill: outside) { s, i, j, k in
+            trilinear(s, srcSize, map(SIMD3(Double(i), Double(j), Double(k))), outside)
         }
-        return out
     }
 
     /// Nearest-neighbour sampling of integer labels (0 outside).
     public static func nearest(_ src: [Int32], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>,
                                map: (SIMD3<Double>) -> SIMD3<Double>) -> [Int32] {
-        var out = [Int32](repeating: 0, count: dstSize.x * dstSize.y * dstSize.z)
+        resample(src, dstSize: dstSize, fill: 0) { s, i, j, k in
+            let p = map(SIMD3(Double(i), Double(j), Double(k))).rounded(.toNearestOrAwayFromZero)
+            let x = Int(p.x), y = Int(p.y), z = Int(p.z)
+            guard x >= 0, y >= 0, z >= 0, x < srcSize.x, y < srcSize.y, z < srcSize.z else { return nil }
+            return s[(z * srcSize.y + y) * srcSize.x + x]
+        }
+    }
+
+    /// A `dstSize` grid whose voxel (i, j, k) is `sample(src, i, j, k)`, or `fill` where that is nil;
+    /// k-slices in parallel. Inlined, so each interpolation gets its own specialised loop.
+    @inline(__always)
+    private static func resample<T>(_ src: [T], dstSize: SIMD3<Int>, fill: T,
+                                    _ sample: (UnsafeBufferPointer<T>, Int, Int, Int) -> T?) -> [T] {
+        var out = [T](repeating: fill, count: dstSize.x * dstSize.y * dstSize.z)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 let o = o
                 parallelFor(dstSize.z) { k in
                     for j in 0..<dstSize.y {
                         for i in 0..<dstSize.x {
-                            let p = map(SIMD3(Double(i), Double(j), Double(k))).rounded(.toNearestOrAwayFromZero)
-                            let x = Int(p.x), y = Int(p.y), z = Int(p.z)
-                            guard x >= 0, y >= 0, z >= 0, x < srcSize.x, y < srcSize.y, z < srcSize.z else { continue }
-                            o[(k * dstSize.y + j) * dstSize.x + i] = s[(z * srcSize.y + y) * srcSize.x + x]
+                            if let v = sample(s, i, j, k) { o[(k * dstSize.y + j) * dstSize.x + i] = v }
                         }
                     }
                 }
