@@ -106,7 +106,10 @@ public final class PReLU: StateProvider {
         }
         savedInput = training ? x : nil
         let a = slopes(x), blocks = x.blocks
-        return try BlockKernels.mapPerBlock(x, perBlock: { nb in a[nb % blocks] }) { s, v in v.replacing(with: v * s, where: v .< 0) }
+        return try BlockKernels.mapPerBlock(x) { nb, r, px, py in
+            let s = a[nb % blocks]
+            BlockKernels.mapRun(r, px, py) { v in v.replacing(with: v * s, where: v .< 0) }
+        }
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {

@@ -8,8 +8,10 @@ enum FieldAlgebra {
     static func warp(_ image: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ s: GridShape,
                      into out: UnsafeMutablePointer<Float>) {
         let n = s.count
-        s.forEachVoxel { i, j, k, q in
-            out[q] = TrilinearStencil(s, Float(i) + u[q], Float(j) + u[n + q], Float(k) + u[2 * n + q]).sample(image)
+        parallelFor(s.nz) { k in
+            s.forEachVoxel(inSlice: k) { i, j, q in
+                out[q] = TrilinearStencil(s, Float(i) + u[q], Float(j) + u[n + q], Float(k) + u[2 * n + q]).sample(image)
+            }
         }
     }
 
@@ -20,12 +22,14 @@ enum FieldAlgebra {
     static func compose(first b: UnsafePointer<Float>, then a: UnsafePointer<Float>, _ s: GridShape,
                         into c: UnsafeMutablePointer<Float>) {
         let n = s.count
-        s.forEachVoxel { i, j, k, q in
-            let bx = b[q], by = b[n + q], bz = b[2 * n + q]
-            let st = TrilinearStencil(s, Float(i) + bx, Float(j) + by, Float(k) + bz)
-            c[q] = bx + st.sample(a)
-            c[n + q] = by + st.sample(a + n)
-            c[2 * n + q] = bz + st.sample(a + 2 * n)
+        parallelFor(s.nz) { k in
+            s.forEachVoxel(inSlice: k) { i, j, q in
+                let bx = b[q], by = b[n + q], bz = b[2 * n + q]
+                let st = TrilinearStencil(s, Float(i) + bx, Float(j) + by, Float(k) + bz)
+                c[q] = bx + st.sample(a)
+                c[n + q] = by + st.sample(a + n)
+                c[2 * n + q] = bz + st.sample(a + 2 * n)
+            }
         }
     }
 
@@ -53,7 +57,11 @@ enum FieldAlgebra {
 
     /// Largest vector length (voxels) of a planar 3-component buffer.
     static func maximumNorm(_ u: UnsafePointer<Float>, _ n: Int) -> Float {
-        largestLength(n) { q in u[q] * u[q] + u[n + q] * u[n + q] + u[2 * n + q] * u[2 * n + q] }
+        largestLength(n) { range in
+            var best: Float = 0
+            for q in range { best = Swift.max(best, u[q] * u[q] + u[n + q] * u[n + q] + u[2 * n + q] * u[2 * n + q]) }
+            return best
+        }
     }
 
     static func scale(_ u: UnsafeMutablePointer<Float>, count: Int, by f: Float) {

@@ -72,17 +72,16 @@ extension Float: TrilinearValue {}
 extension SIMD4: TrilinearValue where Scalar == Float {}
 
 extension GridShape {
-    /// Runs `body(i, j, k, q)` for every voxel, q its linear index, k-slices in parallel: the loop of
-    /// every dense-field kernel.
+    /// Runs `body(i, j, q)` for every voxel of slice k, q its linear index: the inner loops of every
+    /// dense-field kernel. Called inside the kernel's own `parallelFor` over k, so that `body` is
+    /// inlined into the loop (a closure captured by the parallel closure would be called per voxel).
     @inline(__always)
-    func forEachVoxel(_ body: (_ i: Int, _ j: Int, _ k: Int, _ q: Int) -> Void) {
-        parallelFor(nz) { k in
-            for j in 0..<ny {
-                var q = index(0, j, k)
-                for i in 0..<nx {
-                    body(i, j, k, q)
-                    q += 1
-                }
+    func forEachVoxel(inSlice k: Int, _ body: (_ i: Int, _ j: Int, _ q: Int) -> Void) {
+        for j in 0..<ny {
+            var q = index(0, j, k)
+            for i in 0..<nx {
+                body(i, j, q)
+                q += 1
             }
         }
     }

@@ -31,18 +31,22 @@ enum InterleavedField {
     /// out(x) = image(x + u(x)).
     static func warp(_ image: UnsafePointer<Float>, _ u: UnsafePointer<Vector>, _ s: GridShape,
                      into out: UnsafeMutablePointer<Float>) {
-        s.forEachVoxel { i, j, k, q in
-            let d = u[q]
-            out[q] = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(image)
+        parallelFor(s.nz) { k in
+            s.forEachVoxel(inSlice: k) { i, j, q in
+                let d = u[q]
+                out[q] = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(image)
+            }
         }
     }
 
     /// c(x) = b(x) + a(x + b(x)): the map "b first, then a".
     static func compose(first b: UnsafePointer<Vector>, then a: UnsafePointer<Vector>, _ s: GridShape,
                         into c: UnsafeMutablePointer<Vector>) {
-        s.forEachVoxel { i, j, k, q in
-            let d = b[q]
-            c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(a)
+        parallelFor(s.nz) { k in
+            s.forEachVoxel(inSlice: k) { i, j, q in
+                let d = b[q]
+                c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(a)
+            }
         }
     }
 
@@ -54,7 +58,11 @@ enum InterleavedField {
     }
 
     static func maximumNorm(_ u: UnsafePointer<Vector>, _ n: Int) -> Float {
-        largestLength(n) { q in (u[q] * u[q]).sum() }
+        largestLength(n) { range in
+            var best: Float = 0
+            for q in range { best = Swift.max(best, (u[q] * u[q]).sum()) }
+            return best
+        }
     }
 
     static func scale(_ u: UnsafeMutablePointer<Vector>, _ n: Int, by f: Float) {
