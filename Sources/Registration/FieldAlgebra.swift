@@ -9,8 +9,13 @@ enum FieldAlgebra {
                      into out: UnsafeMutablePointer<Float>) {
         let n = s.count
         parallelFor(s.nz) { k in
-            s.forEachVoxel(inSlice: k) { i, j, q in
-                out[q] = TrilinearStencil(s, Float(i) + u[q], Float(j) + u[n + q], Float(k) + u[2 * n + q]).sample(image)
+            for j in 0..<s.ny {
+                var q = s.index(0, j, k)
+                for i in 0..<s.nx {
+                    let st = TrilinearStencil(s, Float(i) + u[q], Float(j) + u[n + q], Float(k) + u[2 * n + q])
+                    out[q] = st.sample(image)
+                    q += 1
+                }
             }
         }
     }
@@ -23,12 +28,16 @@ enum FieldAlgebra {
                         into c: UnsafeMutablePointer<Float>) {
         let n = s.count
         parallelFor(s.nz) { k in
-            s.forEachVoxel(inSlice: k) { i, j, q in
-                let bx = b[q], by = b[n + q], bz = b[2 * n + q]
-                let st = TrilinearStencil(s, Float(i) + bx, Float(j) + by, Float(k) + bz)
-                c[q] = bx + st.sample(a)
-                c[n + q] = by + st.sample(a + n)
-                c[2 * n + q] = bz + st.sample(a + 2 * n)
+            for j in 0..<s.ny {
+                var q = s.index(0, j, k)
+                for i in 0..<s.nx {
+                    let bx = b[q], by = b[n + q], bz = b[2 * n + q]
+                    let st = TrilinearStencil(s, Float(i) + bx, Float(j) + by, Float(k) + bz)
+                    c[q] = bx + st.sample(a)
+                    c[n + q] = by + st.sample(a + n)
+                    c[2 * n + q] = bz + st.sample(a + 2 * n)
+                    q += 1
+                }
             }
         }
     }
@@ -57,11 +66,21 @@ enum FieldAlgebra {
 
     /// Largest vector length (voxels) of a planar 3-component buffer.
     static func maximumNorm(_ u: UnsafePointer<Float>, _ n: Int) -> Float {
-        largestLength(n) { range in
-            var best: Float = 0
-            for q in range { best = Swift.max(best, u[q] * u[q] + u[n + q] * u[n + q] + u[2 * n + q] * u[2 * n + q]) }
-            return best
+        let chunks = Swift.max(1, Swift.min(Parallelism.current.threadCount * 4, n / 32768))
+        var partial = [Float](repeating: 0, count: chunks)
+        partial.withUnsafeMutableBufferPointer { pb in
+            let pp = pb.baseAddress!
+            parallelFor(chunks) { c in
+                let lo = c * n / chunks, hi = (c + 1) * n / chunks
+                var best: Float = 0
+                for q in lo..<hi {
+                    let l = u[q] * u[q] + u[n + q] * u[n + q] + u[2 * n + q] * u[2 * n + q]
+                    best = Swift.max(best, l)
+                }
+                pp[c] = best
+            }
         }
+        return (partial.max() ?? 0).squareRoot()
     }
 
     static func scale(_ u: UnsafeMutablePointer<Float>, count: Int, by f: Float) {

@@ -46,10 +46,8 @@ struct TrilinearStencil {
         i000 = (z0 * s.ny + y0) * s.nx + x0
     }
 
-    /// Trilinear interpolation of a scalar image or of packed 4-vectors (e.g. a displacement, or a
-    /// value and its gradient stored together): one formula for both, specialised per type.
     @inline(__always)
-    func sample<V: TrilinearValue>(_ p: UnsafePointer<V>) -> V {
+    func sample(_ p: UnsafePointer<Float>) -> Float {
         let a = i000
         let c00 = p[a] + fx * (p[a + dx] - p[a])
         let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
@@ -59,31 +57,18 @@ struct TrilinearStencil {
         let c1 = c01 + fy * (c11 - c01)
         return c0 + fz * (c1 - c0)
     }
-}
 
-/// What a trilinear stencil can blend: values that add, subtract and scale by a Float weight.
-protocol TrilinearValue {
-    static func + (a: Self, b: Self) -> Self
-    static func - (a: Self, b: Self) -> Self
-    static func * (w: Float, v: Self) -> Self
-}
-
-extension Float: TrilinearValue {}
-extension SIMD4: TrilinearValue where Scalar == Float {}
-
-extension GridShape {
-    /// Runs `body(i, j, q)` for every voxel of slice k, q its linear index: the inner loops of every
-    /// dense-field kernel. Called inside the kernel's own `parallelFor` over k, so that `body` is
-    /// inlined into the loop (a closure captured by the parallel closure would be called per voxel).
+    /// Trilinear interpolation of packed 4-vectors (e.g. value and gradient stored together).
     @inline(__always)
-    func forEachVoxel(inSlice k: Int, _ body: (_ i: Int, _ j: Int, _ q: Int) -> Void) {
-        for j in 0..<ny {
-            var q = index(0, j, k)
-            for i in 0..<nx {
-                body(i, j, q)
-                q += 1
-            }
-        }
+    func sample4(_ p: UnsafePointer<SIMD4<Float>>) -> SIMD4<Float> {
+        let a = i000
+        let c00 = p[a] + fx * (p[a + dx] - p[a])
+        let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
+        let c01 = p[a + dz] + fx * (p[a + dz + dx] - p[a + dz])
+        let c11 = p[a + dz + dy] + fx * (p[a + dz + dy + dx] - p[a + dz + dy])
+        let c0 = c00 + fy * (c10 - c00)
+        let c1 = c01 + fy * (c11 - c01)
+        return c0 + fz * (c1 - c0)
     }
 }
 

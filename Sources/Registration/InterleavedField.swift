@@ -25,16 +25,20 @@ enum InterleavedField {
     /// Trilinear gather of a vector field (clamped to the grid).
     @inline(__always)
     static func sample(_ p: UnsafePointer<Vector>, _ st: TrilinearStencil) -> Vector {
-        st.sample(p)
+        st.sample4(p)
     }
 
     /// out(x) = image(x + u(x)).
     static func warp(_ image: UnsafePointer<Float>, _ u: UnsafePointer<Vector>, _ s: GridShape,
                      into out: UnsafeMutablePointer<Float>) {
         parallelFor(s.nz) { k in
-            s.forEachVoxel(inSlice: k) { i, j, q in
-                let d = u[q]
-                out[q] = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(image)
+            for j in 0..<s.ny {
+                var q = s.index(0, j, k)
+                for i in 0..<s.nx {
+                    let d = u[q]
+                    out[q] = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(image)
+                    q += 1
+                }
             }
         }
     }
@@ -43,9 +47,13 @@ enum InterleavedField {
     static func compose(first b: UnsafePointer<Vector>, then a: UnsafePointer<Vector>, _ s: GridShape,
                         into c: UnsafeMutablePointer<Vector>) {
         parallelFor(s.nz) { k in
-            s.forEachVoxel(inSlice: k) { i, j, q in
-                let d = b[q]
-                c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(a)
+            for j in 0..<s.ny {
+                var q = s.index(0, j, k)
+                for i in 0..<s.nx {
+                    let d = b[q]
+                    c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample4(a)
+                    q += 1
+                }
             }
         }
     }
@@ -58,11 +66,20 @@ enum InterleavedField {
     }
 
     static func maximumNorm(_ u: UnsafePointer<Vector>, _ n: Int) -> Float {
-        largestLength(n) { range in
-            var best: Float = 0
-            for q in range { best = Swift.max(best, (u[q] * u[q]).sum()) }
-            return best
+        let chunks = Swift.max(1, Swift.min(Parallelism.current.threadCount * 4, n / 32768))
+        var partial = [Float](repeating: 0, count: chunks)
+        partial.withUnsafeMutableBufferPointer { pb in
+            let pp = pb.baseAddress!
+            parallelFor(chunks) { c in
+                var best: Float = 0
+                for q in (c * n / chunks)..<((c + 1) * n / chunks) {
+                    let v = u[q]
+                    best = Swift.max(best, (v * v).sum())
+                }
+                pp[c] = best
+            }
         }
+        return (partial.max() ?? 0).squareRoot()
     }
 
     static func scale(_ u: UnsafeMutablePointer<Vector>, _ n: Int, by f: Float) {
