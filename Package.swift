@@ -54,7 +54,7 @@ let package = Package(
         module("Pipeline", ["ImageCore", "NIfTI", "DICOM", "Morphology", "Registration", "Segmentation", "Atlas", "ASPECTS",
                             "Rendering", .product(name: "GRDB", package: "GRDB.swift")]),
         // DICOM Upper Layer and DIMSE (PS3.7, PS3.8): PDUs, associations, C-ECHO/C-STORE SCP and SCU.
-        module("DICOMNetwork", ["DICOM"]),
+        module("DICOMNetwork", ["DICOM", "ImageCore"]),
         // `deepstroke serve`: inbox, SQLite job store, study timeout, workers, sender with retry.
         module("DICOMNode", ["DICOMNetwork", "DICOM", "ImageCore", "Rendering", "ASPECTS", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
         // What both executables share: --threads, the entry that reads the environment, argument types.

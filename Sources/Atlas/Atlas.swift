@@ -29,7 +29,7 @@ public struct Atlas: Sendable {
     public init(directory: URL) throws {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDir), isDir.boolValue else {
-            throw AtlasError.missingFile(file: directory.path, problem: "not an atlas folder")
+            throw AtlasError(.missingFile, file: directory.path, problem: "not an atlas folder")
         }
         self.directory = directory
         let templateURL = try Self.find(Self.templateName, in: directory, required: true)!
@@ -38,10 +38,10 @@ public struct Atlas: Sendable {
         template = try NIfTIFile.readVolume(templateURL, as: Float.self)
         let raw = try NIfTIFile.readVolume(labelsURL, as: Double.self)
         guard raw.components == 1, raw.geometry.isClose(to: template.geometry, tolerance: 1e-3) else {
-            throw AtlasError.invalidContent(file: labelsURL.path, problem: "its grid differs from the template's \(template.size.x)x\(template.size.y)x\(template.size.z) grid")
+            throw AtlasError(.invalidContent, file: labelsURL.path, problem: "its grid differs from the template's \(template.size.x)x\(template.size.y)x\(template.size.z) grid")
         }
         if let bad = ASPECTSLabelMap.firstInvalidValue(raw) {
-            throw AtlasError.invalidContent(file: labelsURL.path, problem: "holds the value \(bad), outside the 20-label ASPECTS convention (integers 0-20)")
+            throw AtlasError(.invalidContent, file: labelsURL.path, problem: "holds the value \(bad), outside the 20-label ASPECTS convention (integers 0-20)")
         }
         var l = raw.converted(to: UInt8.self)
         l.geometry = template.geometry
@@ -49,7 +49,7 @@ public struct Atlas: Sendable {
         if let t = templateWithSkullURL {
             let h = try NIfTIFile.readHeader(t)
             guard h.dim.count > 3, Array(h.dim[1...3]) == [template.size.x, template.size.y, template.size.z] else {
-                throw AtlasError.invalidContent(file: t.path, problem: "its grid differs from the template's")
+                throw AtlasError(.invalidContent, file: t.path, problem: "its grid differs from the template's")
             }
         }
         let sidecar = LabelSidecar.url(for: labelsURL)
@@ -86,7 +86,7 @@ public struct Atlas: Sendable {
             let u = directory.appendingPathComponent(candidate)
             if FileManager.default.fileExists(atPath: u.path) { return u }
         }
-        if required { throw AtlasError.missingFile(file: directory.appendingPathComponent(name).path, problem: "an atlas folder must hold \(name)") }
+        if required { throw AtlasError(.missingFile, file: directory.appendingPathComponent(name).path, problem: "an atlas folder must hold \(name)") }
         return nil
     }
 }

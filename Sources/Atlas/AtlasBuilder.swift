@@ -89,10 +89,10 @@ public struct AtlasBuilder: Sendable {
                 return lo <= hi ? lo...hi : nil
             }
             guard let gz = zRange(lentiform) else {
-                throw AtlasError.anatomy(file: file, problem: "no \(sideName) lentiform nucleus on the \(sideName) of the midline")
+                throw AtlasError(.anatomy, file: file, problem: "no \(sideName) lentiform nucleus on the \(sideName) of the midline")
             }
             guard let vz = zRange(ventricle), vz.upperBound > gz.upperBound + 0.5 * g.spacing.min() else {
-                throw AtlasError.anatomy(file: file, problem: "the \(sideName) lateral ventricle does not reach above the lentiform nucleus, so there is no supraganglionic level")
+                throw AtlasError(.anatomy, file: file, problem: "the \(sideName) lateral ventricle does not reach above the lentiform nucleus, so there is no supraganglionic level")
             }
             let eps = 1e-3
             let ganglionic = (0..<n).map { v in wz[v] >= gz.lowerBound - eps && wz[v] <= gz.upperBound + eps }
@@ -105,11 +105,11 @@ public struct AtlasBuilder: Sendable {
             let nuclei = (0..<n).map { v in (caudate[v] || lentiform[v] || thalamus[v]) && onSide[v] && ganglionic[v] }
             let hull = try Self.sliceHulls(nuclei, geometry: g)
             let ic = (0..<n).map { v in hull[v] && wm[v] && ganglionic[v] && tissueOK[v] && !nuclei[v] }
-            guard ic.contains(true) else { throw AtlasError.anatomy(file: file, problem: "no \(sideName) internal capsule found between the basal ganglia") }
+            guard ic.contains(true) else { throw AtlasError(.anatomy, file: file, problem: "no \(sideName) internal capsule found between the basal ganglia") }
 
             var yA = Double.infinity, yP = -Double.infinity
             for v in 0..<n where ins[v] { yA = min(yA, wy[v]); yP = max(yP, wy[v]) }
-            guard yA < yP else { throw AtlasError.anatomy(file: file, problem: "no \(sideName) insula at the ganglionic level") }
+            guard yA < yP else { throw AtlasError(.anatomy, file: file, problem: "no \(sideName) insula at the ganglionic level") }
             geometries[side] = HemisphereGeometry(ganglionicZ: gz, supraganglionicTopZ: vz.upperBound, insulaY: yA...yP)
 
             func code(_ name: String) -> UInt8 { UInt8(ASPECTSRegion(name: name, hemisphere: side)!.code) }
@@ -148,7 +148,7 @@ public struct AtlasBuilder: Sendable {
 
         let counts = ASPECTSLabelMap.counts(labels)
         for r in ASPECTSRegion.all where counts[r.code] == 0 {
-            throw AtlasError.anatomy(file: file, problem: "the rules gave region \(r) no voxels")
+            throw AtlasError(.anatomy, file: file, problem: "the rules gave region \(r) no voxels")
         }
         return Result(labels: labels, midlineX: midline, right: geometries[.right]!, left: geometries[.left]!, parameters: parameters)
     }
@@ -168,9 +168,9 @@ public struct AtlasBuilder: Sendable {
             mids.append((xr + xl) / 2)
             if xr < xl { consistent += 1 }
         }
-        guard mids.count >= 5 else { throw AtlasError.anatomy(file: file, problem: "fewer than 5 Right/Left structure pairs to find the midline") }
+        guard mids.count >= 5 else { throw AtlasError(.anatomy, file: file, problem: "fewer than 5 Right/Left structure pairs to find the midline") }
         guard Double(consistent) >= 0.9 * Double(mids.count) else {
-            throw AtlasError.anatomy(file: file, problem: "the Right structures do not lie on the patient's right (LPS x < midline) in \(mids.count - consistent) of \(mids.count) pairs: labels and affine disagree")
+            throw AtlasError(.anatomy, file: file, problem: "the Right structures do not lie on the patient's right (LPS x < midline) in \(mids.count - consistent) of \(mids.count) pairs: labels and affine disagree")
         }
         mids.sort()
         return mids.count % 2 == 1 ? mids[mids.count / 2] : (mids[mids.count / 2 - 1] + mids[mids.count / 2]) / 2

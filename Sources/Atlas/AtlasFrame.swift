@@ -30,7 +30,7 @@ public struct AtlasFrame: Sendable, Equatable {
         let labels = atlas.labels
         let mask = labels.map { $0 != 0 ? UInt8(1) : 0 }
         guard mask.nonzeroCount > 0 else {
-            throw AtlasError.invalidContent(file: atlas.directory.path, problem: "the atlas has no labelled region to frame")
+            throw AtlasError(.invalidContent, file: atlas.directory.path, problem: "the atlas has no labelled region to frame")
         }
         let regions = try mask.boundingBox()
         let g = labels.geometry

@@ -21,7 +21,7 @@ public enum AtlasMontage {
             labelled.append(s)
         }
         guard let lo = labelled.first, let hi = labelled.last else {
-            throw AtlasError.invalidContent(file: "labels", problem: "no labelled voxels to draw")
+            throw AtlasError(.invalidContent, file: "labels", problem: "no labelled voxels to draw")
         }
         var tiles: [RGBImage] = [], captions: [String] = []
         for s in lo...hi {
@@ -46,7 +46,7 @@ public enum AtlasMontage {
         let plane = AxialPlane(geometry: labels.geometry)
         let images = try ReportLevel.allCases.map { level -> RGBImage in
             guard let slice = level.slice(in: labels, plane: plane) else {
-                throw AtlasError.invalidContent(file: "labels", problem: "no \(level.rawValue) regions to draw")
+                throw AtlasError(.invalidContent, file: "labels", problem: "no \(level.rawValue) regions to draw")
             }
             return try LevelImage(level: level, slice: slice, ct: template, labels: labels, affected: [], targetWidth: width).image
         }

@@ -29,7 +29,7 @@ public struct AtlasWriter {
             try fill(work, result: result, anatomy: anatomy)
             if !exists {
                 if rename(work.path, directory.path) != 0 {
-                    throw AtlasError.output(file: directory.path, problem: String(cString: strerror(errno)))
+                    throw AtlasError(.output, file: directory.path, problem: String(cString: strerror(errno)))
                 }
             }
         } catch {

@@ -128,7 +128,7 @@ public struct DomainRandomization: Sendable {
     /// Makes the patient of `seed` from an atlas that has a template with skull.
     public func generate(atlas: Atlas, seed: UInt64) throws -> Patient {
         guard let withSkull = try atlas.templateWithSkull() else {
-            throw AtlasError.missingFile(file: atlas.directory.path, problem: "has no \(Atlas.templateWithSkullName); a generated patient is made from it")
+            throw AtlasError(.missingFile, file: atlas.directory.path, problem: "has no \(Atlas.templateWithSkullName); a generated patient is made from it")
         }
         return try generate(templateWithSkull: withSkull, brain: atlas.template, labels: atlas.labels, draw: draw(seed: seed))
     }
@@ -138,7 +138,7 @@ public struct DomainRandomization: Sendable {
     public func generate(templateWithSkull head: Volume<Float>, brain: Volume<Float>, labels: Volume<UInt8>,
                          draw d: Draw) throws -> Patient {
         guard head.geometry.isClose(to: labels.geometry, tolerance: 1e-3), brain.geometry.isClose(to: labels.geometry, tolerance: 1e-3) else {
-            throw AtlasError.invalidContent(file: "atlas", problem: "the templates and the labels must share one grid")
+            throw AtlasError(.invalidContent, file: "atlas", problem: "the templates and the labels must share one grid")
         }
         var rng = SplitMix64(seed: d.seed ^ 0xA7A0_5EED_0000_0001)
         var anatomyHead = SyntheticPatient.withAir(head, airHU: -1000)

@@ -45,13 +45,13 @@ public enum LabelSidecar {
         for (k, v) in extra { object[k] = v }
         let target = url(for: labelFile)
         guard JSONSerialization.isValidJSONObject(object) else {
-            throw AtlasError.output(file: target.path, problem: "the sidecar fields are not all JSON values")
+            throw AtlasError(.output, file: target.path, problem: "the sidecar fields are not all JSON values")
         }
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
         do {
             try AtomicFile.write(data + Data("\n".utf8), to: target)
         } catch {
-            throw AtlasError.output(file: target.path, problem: "\(error)")
+            throw AtlasError(.output, file: target.path, problem: "\(error)")
         }
         return target
     }
@@ -60,19 +60,19 @@ public enum LabelSidecar {
     public static func read(_ url: URL) throws -> [String: Any] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw AtlasError.missingFile(file: url.path, problem: "cannot read the label sidecar")
+            throw AtlasError(.missingFile, file: url.path, problem: "cannot read the label sidecar")
         }
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw AtlasError.invalidContent(file: url.path, problem: "not a JSON object")
+            throw AtlasError(.invalidContent, file: url.path, problem: "not a JSON object")
         }
         guard let name = object["convention"] as? String, name == conventionName else {
-            throw AtlasError.invalidContent(file: url.path, problem: "describes the label convention '\(object["convention"] ?? "none")', not '\(conventionName)'")
+            throw AtlasError(.invalidContent, file: url.path, problem: "describes the label convention '\(object["convention"] ?? "none")', not '\(conventionName)'")
         }
         if let labels = object["labels"] as? [[String: Any]] {
             for entry in labels {
                 guard let code = (entry["code"] as? NSNumber)?.intValue, let region = ASPECTSRegion(code: code),
                       entry["name"] as? String == region.name, entry["side"] as? String == region.hemisphere.rawValue else {
-                    throw AtlasError.invalidContent(file: url.path, problem: "label entry \(entry) contradicts the convention")
+                    throw AtlasError(.invalidContent, file: url.path, problem: "label entry \(entry) contradicts the convention")
                 }
             }
         }

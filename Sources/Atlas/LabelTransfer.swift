@@ -50,7 +50,7 @@ public struct LabelTransfer {
         let t0 = Date()
         if let o = overlay {
             guard o.components == 1, o.size == scan.size, o.geometry.isClose(to: scan.geometry, tolerance: 1e-3) else {
-                throw AtlasError.invalidContent(file: "overlay", problem: "the overlay mask is not on the scan's voxel grid (\(o.size.x)x\(o.size.y)x\(o.size.z) vs \(scan.size.x)x\(scan.size.y)x\(scan.size.z), or a different position)")
+                throw AtlasError(.invalidContent, file: "overlay", problem: "the overlay mask is not on the scan's voxel grid (\(o.size.x)x\(o.size.y)x\(o.size.z) vs \(scan.size.x)x\(scan.size.y)x\(scan.size.z), or a different position)")
             }
         }
         progress?("skull stripping \(name)")

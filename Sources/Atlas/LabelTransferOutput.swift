@@ -26,7 +26,7 @@ public enum LabelTransferOutput {
         var written: [URL] = []
         func wrap<T>(_ url: URL, _ body: () throws -> T) throws -> T {
             do { return try body() } catch let e as AtlasError { throw e } catch {
-                throw AtlasError.output(file: url.path, problem: "\(error)")
+                throw AtlasError(.output, file: url.path, problem: "\(error)")
             }
         }
         let extra = sidecarFields(result, atlas: atlas, generator: generator, workDirectory: workDirectory)

@@ -13,7 +13,7 @@ public enum LabelTransferPicture {
         var tiles: [RGBImage] = []
         for level in ReportLevel.allCases {
             guard let centre = level.slice(in: labels, plane: plane) else {
-                throw AtlasError.invalidContent(file: "labels", problem: "the transferred labels are empty; nothing to draw")
+                throw AtlasError(.invalidContent, file: "labels", problem: "the transferred labels are empty; nothing to draw")
             }
             for s in [centre - step, centre, centre + step] where s >= 0 && s < plane.sliceCount {
                 tiles.append(try LevelImage(level: level, slice: s, ct: scan, labels: labels, affected: [], targetWidth: width).image)

@@ -82,7 +82,7 @@ public struct LabelTransferTransforms: Sendable {
     public static func read(from dir: URL, prefix: String = defaultPrefix) throws -> LabelTransferTransforms {
         let a = affineURL(in: dir, prefix: prefix)
         guard FileManager.default.fileExists(atPath: a.path) else {
-            throw AtlasError.missingFile(file: a.path, problem: "a transform folder written by 'deepstroke label --work' holds this affine")
+            throw AtlasError(.missingFile, file: a.path, problem: "a transform folder written by 'deepstroke label --work' holds this affine")
         }
         let affine = try ITKTransformFile.read(a)
         func field(_ u: URL) throws -> DisplacementField? {
@@ -92,11 +92,11 @@ public struct LabelTransferTransforms: Sendable {
         let w = try field(warpURL(in: dir, prefix: prefix))
         let iw = try field(inverseWarpURL(in: dir, prefix: prefix))
         guard (w == nil) == (iw == nil) else {
-            throw AtlasError.missingFile(file: (w == nil ? warpURL(in: dir, prefix: prefix) : inverseWarpURL(in: dir, prefix: prefix)).path,
+            throw AtlasError(.missingFile, file: (w == nil ? warpURL(in: dir, prefix: prefix) : inverseWarpURL(in: dir, prefix: prefix)).path,
                                          problem: "a warp and its inverse must both be present")
         }
         if let w, let iw, !w.geometry.isClose(to: iw.geometry, tolerance: 1e-3) {
-            throw AtlasError.invalidContent(file: inverseWarpURL(in: dir, prefix: prefix).path, problem: "the inverse warp is not on the warp's grid")
+            throw AtlasError(.invalidContent, file: inverseWarpURL(in: dir, prefix: prefix).path, problem: "the inverse warp is not on the warp's grid")
         }
         return LabelTransferTransforms(affine: affine, warp: w, inverseWarp: iw)
     }

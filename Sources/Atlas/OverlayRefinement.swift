@@ -109,7 +109,7 @@ public struct OverlayRefinement {
         let p = parameters
         guard p.regularisationMM > 0, p.gridSpacingMM > 0, p.iterations >= 1, p.holdOutEvery >= 2, p.toleranceFraction >= 0,
               p.supportPoints > 0, overlayVoxelMM > 0 else {
-            throw AtlasError.invalidContent(file: "overlay refinement", problem: "parameters out of range (non-positive sizes, fewer than 1 iteration, holdOutEvery below 2)")
+            throw AtlasError(.invalidContent, file: "overlay refinement", problem: "parameters out of range (non-positive sizes, fewer than 1 iteration, holdOutEvery below 2)")
         }
         let atlasGrid = atlasLabels.geometry
         let tolerance = p.toleranceFraction * overlayVoxelMM

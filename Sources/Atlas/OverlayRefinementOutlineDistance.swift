@@ -22,7 +22,7 @@ public struct OutlineDistanceMap: Sendable {
 
     public init(labels: Volume<UInt8>, marginMM: Double = 12) throws {
         guard labels.nonzeroCount > 0 else {
-            throw AtlasError.invalidContent(file: "labels", problem: "no labelled voxel; there are no outlines to align to")
+            throw AtlasError(.invalidContent, file: "labels", problem: "no labelled voxel; there are no outlines to align to")
         }
         let margin = SIMD3<Int>((0..<3).map { Int((marginMM / labels.geometry.spacing[$0]).rounded(.up)) })
         let box = try labels.boundingBox().padded(by: margin.max(), within: labels.size)

@@ -17,7 +17,7 @@ public struct StructureTable: Sendable {
     public init(contentsOf url: URL) throws {
         let text: String
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw AtlasError.missingFile(file: url.path, problem: "cannot read the structure names")
+            throw AtlasError(.missingFile, file: url.path, problem: "cannot read the structure names")
         }
         try self.init(csv: text, file: url.path)
     }
@@ -30,13 +30,13 @@ public struct StructureTable: Sendable {
             // The name may itself contain commas; index is the first field, ignore the last.
             guard let first = line.firstIndex(of: ","), let last = line.lastIndex(of: ","), first < last,
                   let index = Int(line[..<first].trimmingCharacters(in: .whitespaces)) else {
-                throw AtlasError.invalidContent(file: file, problem: "line \(n + 1) is not 'index,name,ignore': \(line)")
+                throw AtlasError(.invalidContent, file: file, problem: "line \(n + 1) is not 'index,name,ignore': \(line)")
             }
             let name = line[line.index(after: first)..<last].trimmingCharacters(in: CharacterSet(charactersIn: " \""))
             let flag = line[line.index(after: last)...].trimmingCharacters(in: .whitespaces).uppercased()
             out.append(Entry(index: index, name: name, ignore: flag == "TRUE" || flag == "1"))
         }
-        guard !out.isEmpty else { throw AtlasError.invalidContent(file: file, problem: "no structure names") }
+        guard !out.isEmpty else { throw AtlasError(.invalidContent, file: file, problem: "no structure names") }
         entries = out
         self.file = file
     }
@@ -57,7 +57,7 @@ public struct StructureTable: Sendable {
     /// silently losing a structure would quietly change the atlas.
     public func requiredIndices(_ keys: [String], side: Hemisphere) throws -> Set<Int> {
         for key in keys where indices([key], side: side).isEmpty {
-            throw AtlasError.anatomy(file: file, problem: "no reliable structure named '\(side == .right ? "Right" : "Left") \(key)'")
+            throw AtlasError(.anatomy, file: file, problem: "no reliable structure named '\(side == .right ? "Right" : "Left") \(key)'")
         }
         return indices(keys, side: side)
     }

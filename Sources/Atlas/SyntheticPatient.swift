@@ -61,12 +61,12 @@ public struct SyntheticPatient: Sendable {
                                 parameters p: Parameters = Parameters()) throws -> SyntheticPatient {
         guard head.components == 1, atlasLabels.components == 1,
               atlasLabels.geometry.isClose(to: head.geometry, tolerance: 1e-3) else {
-            throw AtlasError.invalidContent(file: "atlas", problem: "the template with skull and the labels must be scalar images on one grid")
+            throw AtlasError(.invalidContent, file: "atlas", problem: "the template with skull and the labels must be scalar images on one grid")
         }
         guard p.maximumDisplacementMM >= 0, p.deformationSigmaMM > 0, p.noiseSD >= 0, p.marginMM >= 0,
               (0...1).contains(p.overlayPointFraction), p.overlaySliceSpacingMM >= 0,
               p.spacing.map({ $0.min() > 0 }) ?? true else {
-            throw AtlasError.invalidContent(file: "synthetic patient", problem: "parameters out of range (negative sizes, fraction outside 0...1)")
+            throw AtlasError(.invalidContent, file: "synthetic patient", problem: "parameters out of range (negative sizes, fraction outside 0...1)")
         }
         var rng = SplitMix64(seed: p.seed)
         let headHU = withAir(head, airHU: p.airHU)
@@ -86,7 +86,7 @@ public struct SyntheticPatient: Sendable {
         let translation = SIMD3(uniform(p.maximumTranslationMM), uniform(p.maximumTranslationMM), uniform(p.maximumTranslationMM))
         let affine = AffineTransform3D(linear: linear, translation: translation, center: centre)
         guard let toNative = affine.inverse else {
-            throw AtlasError.invalidContent(file: "synthetic patient", problem: "the random affine is singular")
+            throw AtlasError(.invalidContent, file: "synthetic patient", problem: "the random affine is singular")
         }
 
         // 2. the native field of view: the head's box carried into the scanner frame, plus margins

@@ -31,7 +31,7 @@ public struct TemplateAnatomy: Sendable {
         func url(_ name: String) throws -> URL {
             let u = directory.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: u.path) else {
-                throw AtlasError.missingFile(file: u.path, problem: "the template folder must hold \(name) (run 'deepstroke fetch-template')")
+                throw AtlasError(.missingFile, file: u.path, problem: "the template folder must hold \(name) (run 'deepstroke fetch-template')")
             }
             return u
         }
@@ -39,7 +39,7 @@ public struct TemplateAnatomy: Sendable {
         let g = template.geometry
         func sameGrid<V>(_ v: Volume<V>, _ name: String) throws -> Volume<V> {
             guard v.components == 1, v.geometry.isClose(to: g, tolerance: 1e-3) else {
-                throw AtlasError.invalidContent(file: directory.appendingPathComponent(name).path,
+                throw AtlasError(.invalidContent, file: directory.appendingPathComponent(name).path,
                                                 problem: "its grid differs from \(FileName.template)'s")
             }
             return v

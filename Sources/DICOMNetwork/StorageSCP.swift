@@ -1,4 +1,5 @@
 import Foundation
+import ImageCore
 
 /// The acceptor: a listening socket, an accept thread, and one thread per association (the model of
 /// DCMTK's storescp, with blocking sockets and a timeout on each). Associations beyond the limit are
@@ -8,9 +9,10 @@ public final class StorageSCP: @unchecked Sendable {
     private let store: @Sendable (ReceivedInstance) -> StoreOutcome
     private let log: @Sendable (String) -> Void
     private var listener: Listener?
-    private let lock = NSLock()
-    private var active = 0
-    private var stopping = false
+    /// Associations being served, and whether `stop()` has been called: read and changed together
+    /// when a connection is admitted, so both sit behind one lock.
+    private struct Admission { var active = 0; var stopping = false }
+    private let admission = Locked(Admission())
 
     public init(configuration: SCPConfiguration, store: @escaping @Sendable (ReceivedInstance) -> StoreOutcome,
                 log: @escaping @Sendable (String) -> Void) {
@@ -20,7 +22,7 @@ public final class StorageSCP: @unchecked Sendable {
     }
 
     /// Associations being served right now.
-    public var activeAssociations: Int { lock.lock(); defer { lock.unlock() }; return active }
+    public var activeAssociations: Int { admission.current.active }
 
     /// Starts listening and accepting on a background thread; returns the port (useful with port 0).
     @discardableResult
@@ -34,7 +36,7 @@ public final class StorageSCP: @unchecked Sendable {
     }
 
     public func stop() {
-        lock.lock(); stopping = true; lock.unlock()
+        admission.withLock { $0.stopping = true }
         listener?.close()
     }
 
@@ -47,14 +49,16 @@ public final class StorageSCP: @unchecked Sendable {
                 continue
             }
             guard let connection = c else { return }
-            lock.lock()
-            let admit = !stopping && active < configuration.limits.maxAssociations
-            if admit { active += 1 }
-            lock.unlock()
+            let maxAssociations = configuration.limits.maxAssociations
+            let admit = admission.withLock { a in
+                guard !a.stopping && a.active < maxAssociations else { return false }
+                a.active += 1
+                return true
+            }
             let t = Thread { [self] in
                 if admit {
                     SCPAssociation(connection: connection, configuration: configuration, store: store, log: log).run()
-                    lock.lock(); active -= 1; lock.unlock()
+                    admission.withLock { $0.active -= 1 }
                 } else {
                     refuseBusy(connection)
                 }

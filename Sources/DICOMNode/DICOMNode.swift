@@ -1,5 +1,6 @@
 import DICOMNetwork
 import Foundation
+import ImageCore
 
 /// The running node: the storage SCP writing into the inbox, a scheduler that queues studies once
 /// quiet for the study timeout, `workers` processing threads, and (with a destination) the sender.
@@ -11,8 +12,8 @@ public final class DICOMNode: @unchecked Sendable {
     let log: NodeLog
     let processor: StudyProcessor
     private var scp: StorageSCP?
-    private let lock = NSLock()
-    private var running = false
+    /// Read by every thread's loop, set by `start` and `stop`.
+    private let running = Locked(false)
 
     public init(configuration: NodeConfiguration, processor: @escaping StudyProcessor, log: NodeLog) throws {
         self.configuration = configuration
@@ -27,7 +28,7 @@ public final class DICOMNode: @unchecked Sendable {
         try FileManager.default.createDirectory(at: configuration.output, withIntermediateDirectories: true)
     }
 
-    private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
+    private var isRunning: Bool { running.current }
 
     /// Starts every thread; returns the port listened on.
     @discardableResult
@@ -39,7 +40,7 @@ public final class DICOMNode: @unchecked Sendable {
         for k in recovered.failed { log("node", "study \(k): interrupted \(c.maxProcessingAttempts) times; marked failed") }
         // Files acknowledged before the last stop whose index rows were not written yet.
         try inbox.indexUnindexedFiles()
-        lock.lock(); running = true; lock.unlock()
+        running.withLock { $0 = true }
         let alive: @Sendable () -> Bool = { [weak self] in self?.isRunning ?? false }
         let thread = NodeThread(store: store, log: log, isRunning: alive)
 
@@ -83,7 +84,7 @@ public final class DICOMNode: @unchecked Sendable {
 
     /// Stops accepting and lets the threads finish their current step.
     public func stop() {
-        lock.lock(); running = false; lock.unlock()
+        running.withLock { $0 = false }
         scp?.stop()
     }
 

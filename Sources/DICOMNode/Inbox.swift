@@ -1,6 +1,7 @@
 import DICOM
 import DICOMNetwork
 import Foundation
+import ImageCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,9 @@ public final class Inbox: @unchecked Sendable {
     /// ... or until this many wait.
     public var indexBatch = 128
     private let lock = NSCondition()
-    private let flushLock = NSLock()
+    /// One flush at a time (the indexer thread and callers such as tests and shutdown): a batch is
+    /// written, or put back, before the next one is taken.
+    private let flushing = Locked(())
     private var bytes: Int64
     private var createdDirectories: Set<String> = []
     private var pending: [(instance: JobStore.Instance, at: Double)] = []
@@ -165,7 +168,10 @@ public final class Inbox: @unchecked Sendable {
     /// of an instance of a pruned study is not kept: its file is removed again.
     @discardableResult
     public func flushIndex() throws -> Int {
-        flushLock.lock(); defer { flushLock.unlock() }
+        try flushing.withLock { _ in try writePendingRows() }
+    }
+
+    private func writePendingRows() throws -> Int {
         lock.lock()
         let batch = pending
         pending.removeAll(keepingCapacity: true)

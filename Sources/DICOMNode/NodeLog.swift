@@ -1,19 +1,21 @@
 import Foundation
+import ImageCore
 
 /// Timestamped log lines on standard error, one writer at a time. Callers pass hashed UIDs only.
 public final class NodeLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private let formatter: ISO8601DateFormatter
+    /// The formatter is not safe to share between threads, and one writer at a time keeps lines whole:
+    /// both the formatting and the write happen inside its lock.
+    private let formatter: Locked<ISO8601DateFormatter>
     private let sink: (String) -> Void
 
     public init(sink: @escaping (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) {
-        formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter = Locked(f)
         self.sink = sink
     }
 
     public func callAsFunction(_ component: String, _ message: String) {
-        lock.lock(); defer { lock.unlock() }
-        sink("\(formatter.string(from: Date())) [\(component)] \(message)")
+        formatter.withLock { f in sink("\(f.string(from: Date())) [\(component)] \(message)") }
     }
 }

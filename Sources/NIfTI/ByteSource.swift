@@ -57,10 +57,10 @@ enum FileDescriptor {
 
         func open() throws {
             fd = Foundation.open(url.path, O_RDONLY)
-            guard fd >= 0 else { throw NIfTIError.io(file: url.path, problem: "cannot open: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw NIfTIError(.io, file: url.path, problem: "cannot open: \(String(cString: strerror(errno)))") }
             var st = stat()
-            guard fstat(fd, &st) == 0 else { throw NIfTIError.io(file: url.path, problem: "cannot stat: \(String(cString: strerror(errno)))") }
-            guard (st.st_mode & S_IFMT) == S_IFREG else { throw NIfTIError.io(file: url.path, problem: "not a regular file") }
+            guard fstat(fd, &st) == 0 else { throw NIfTIError(.io, file: url.path, problem: "cannot stat: \(String(cString: strerror(errno)))") }
+            guard (st.st_mode & S_IFMT) == S_IFREG else { throw NIfTIError(.io, file: url.path, problem: "not a regular file") }
             size = Int(st.st_size)
         }
 
@@ -81,7 +81,7 @@ enum FileDescriptor {
                 let r = call(done)
                 if r < 0 {
                     if errno == EINTR { continue }
-                    throw NIfTIError.io(file: url.path, problem: "read failed: \(String(cString: strerror(errno)))")
+                    throw NIfTIError(.io, file: url.path, problem: "read failed: \(String(cString: strerror(errno)))")
                 }
                 if r == 0 { break }
                 done += r
@@ -99,7 +99,7 @@ enum FileDescriptor {
             let r = Foundation.write(fd, src + done, min(count - done, 1 << 30))
             if r < 0 {
                 if errno == EINTR { continue }
-                throw NIfTIError.io(file: path, problem: "write failed: \(String(cString: strerror(errno)))")
+                throw NIfTIError(.io, file: path, problem: "write failed: \(String(cString: strerror(errno)))")
             }
             done += r
         }
@@ -140,7 +140,7 @@ final class GzipSource: ByteSource {
         let rc = inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else {
             input.deallocate()
-            throw NIfTIError.io(file: file.url.path, problem: "zlib could not start (code \(rc))")
+            throw NIfTIError(.io, file: file.url.path, problem: "zlib could not start (code \(rc))")
         }
     }
 
@@ -180,7 +180,7 @@ final class GzipSource: ByteSource {
             if stream.avail_in == 0 {
                 try refill()
                 if stream.avail_in == 0 {
-                    throw NIfTIError.truncated(file: path, problem: "the gzip stream ends early, after \(stream.total_out) decompressed bytes (file cut short?)")
+                    throw NIfTIError(.truncated, file: path, problem: "the gzip stream ends early, after \(stream.total_out) decompressed bytes (file cut short?)")
                 }
             }
             let want = min(count - produced, 1 << 30)
@@ -194,11 +194,11 @@ final class GzipSource: ByteSource {
             case Z_STREAM_END:
                 memberEnded = true
             case Z_DATA_ERROR, Z_NEED_DICT:
-                throw NIfTIError.corruptGzip(file: path, problem: "\(zlibMessage) after \(stream.total_out) decompressed bytes")
+                throw NIfTIError(.corruptGzip, file: path, problem: "\(zlibMessage) after \(stream.total_out) decompressed bytes")
             case Z_MEM_ERROR:
-                throw NIfTIError.io(file: path, problem: "zlib ran out of memory")
+                throw NIfTIError(.io, file: path, problem: "zlib ran out of memory")
             default:
-                throw NIfTIError.corruptGzip(file: path, problem: "zlib error \(rc): \(zlibMessage)")
+                throw NIfTIError(.corruptGzip, file: path, problem: "zlib error \(rc): \(zlibMessage)")
             }
         }
         return produced
@@ -214,7 +214,7 @@ final class GzipSource: ByteSource {
                 if stream.avail_in == 0 {
                     try refill()
                     if stream.avail_in == 0 {
-                        throw NIfTIError.truncated(file: path, problem: "the gzip stream ends before its checksum trailer (file cut short?)")
+                        throw NIfTIError(.truncated, file: path, problem: "the gzip stream ends before its checksum trailer (file cut short?)")
                     }
                 }
                 stream.next_out = buf.baseAddress!.assumingMemoryBound(to: Bytef.self)
@@ -224,7 +224,7 @@ final class GzipSource: ByteSource {
                 case Z_OK, Z_BUF_ERROR: continue
                 case Z_STREAM_END: memberEnded = true
                 default:
-                    throw NIfTIError.corruptGzip(file: path, problem: "\(zlibMessage) after \(stream.total_out) decompressed bytes")
+                    throw NIfTIError(.corruptGzip, file: path, problem: "\(zlibMessage) after \(stream.total_out) decompressed bytes")
                 }
             }
         }

@@ -36,7 +36,7 @@ extension NIfTIHeader {
         if abs(w2) < threshold {
             a = 0
         } else if w2 < 0 || !w2.isFinite {
-            throw NIfTIError.invalidAffine(file: file, problem: "the qform quaternion (b=\(quaternB), c=\(quaternC), d=\(quaternD)) is longer than 1")
+            throw NIfTIError(.invalidAffine, file: file, problem: "the qform quaternion (b=\(quaternB), c=\(quaternC), d=\(quaternD)) is longer than 1")
         } else {
             a = w2.squareRoot()
         }

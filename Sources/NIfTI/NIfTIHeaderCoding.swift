@@ -23,13 +23,13 @@ extension NIfTIHeader {
     static func decode(_ bytes: [UInt8], file: String) throws -> NIfTIHeader {
         guard let layout = detectLayout(Array(bytes.prefix(4))) else {
             let v = bytes.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " ")
-            throw NIfTIError.notNIfTI(file: file, problem: "sizeof_hdr bytes [\(v)] are neither 348 (NIfTI-1) nor 540 (NIfTI-2) in either byte order")
+            throw NIfTIError(.notNIfTI, file: file, problem: "sizeof_hdr bytes [\(v)] are neither 348 (NIfTI-1) nor 540 (NIfTI-2) in either byte order")
         }
         var h = NIfTIHeader()
         h.version = layout.version
         h.endianness = layout.endianness
         guard bytes.count >= h.headerSize else {
-            throw NIfTIError.truncated(file: file, problem: "the file ends after \(bytes.count) bytes, inside the \(h.headerSize)-byte NIfTI-\(h.version) header")
+            throw NIfTIError(.truncated, file: file, problem: "the file ends after \(bytes.count) bytes, inside the \(h.headerSize)-byte NIfTI-\(h.version) header")
         }
         let r = HeaderBytes(bytes: bytes, big: layout.endianness == .big)
         var datatypeCode = 0
@@ -37,9 +37,9 @@ extension NIfTIHeader {
             let magic = r.raw(344, 4)
             guard magic == Array("n+1\0".utf8) else {
                 if magic == Array("ni1\0".utf8) {
-                    throw NIfTIError.notNIfTI(file: file, problem: "this is the header of a two-file NIfTI pair (.hdr/.img); only single .nii/.nii.gz files are supported")
+                    throw NIfTIError(.notNIfTI, file: file, problem: "this is the header of a two-file NIfTI pair (.hdr/.img); only single .nii/.nii.gz files are supported")
                 }
-                throw NIfTIError.notNIfTI(file: file, problem: "magic is \(describeMagic(magic)), expected \"n+1\"")
+                throw NIfTIError(.notNIfTI, file: file, problem: "magic is \(describeMagic(magic)), expected \"n+1\"")
             }
             h.dimInfo = r.u8(39)
             h.dim = (0..<8).map { Int(r.i16(40 + 2 * $0)) }
@@ -51,7 +51,7 @@ extension NIfTIHeader {
             h.pixdim = (0..<8).map { Double(r.f32(76 + 4 * $0)) }
             let off = r.f32(108)
             guard off.isFinite, off >= 0, off < 1e12 else {
-                throw NIfTIError.invalidHeader(file: file, problem: "vox_offset \(off) is not a usable byte offset")
+                throw NIfTIError(.invalidHeader, file: file, problem: "vox_offset \(off) is not a usable byte offset")
             }
             h.voxOffset = Int(off)
             h.sclSlope = Double(r.f32(112)); h.sclInter = Double(r.f32(116))
@@ -71,9 +71,9 @@ extension NIfTIHeader {
             let magic = r.raw(4, 4)
             guard magic == Array("n+2\0".utf8) else {
                 if magic == Array("ni2\0".utf8) {
-                    throw NIfTIError.notNIfTI(file: file, problem: "this is the header of a two-file NIfTI-2 pair; only single .nii/.nii.gz files are supported")
+                    throw NIfTIError(.notNIfTI, file: file, problem: "this is the header of a two-file NIfTI-2 pair; only single .nii/.nii.gz files are supported")
                 }
-                throw NIfTIError.notNIfTI(file: file, problem: "magic is \(describeMagic(magic)), expected \"n+2\"")
+                throw NIfTIError(.notNIfTI, file: file, problem: "magic is \(describeMagic(magic)), expected \"n+2\"")
             }
             datatypeCode = Int(r.i16(12))
             h.bitpix = Int(r.i16(14))
@@ -82,7 +82,7 @@ extension NIfTIHeader {
             h.pixdim = (0..<8).map { r.f64(104 + 8 * $0) }
             let off = r.i64(168)
             guard off >= 0, off < 1_000_000_000_000 else {
-                throw NIfTIError.invalidHeader(file: file, problem: "vox_offset \(off) is not a usable byte offset")
+                throw NIfTIError(.invalidHeader, file: file, problem: "vox_offset \(off) is not a usable byte offset")
             }
             h.voxOffset = Int(off)
             h.sclSlope = r.f64(176); h.sclInter = r.f64(184)
@@ -101,7 +101,7 @@ extension NIfTIHeader {
             h.dimInfo = r.u8(524)
         }
         guard let dt = NIfTIDatatype(rawValue: datatypeCode) else {
-            throw NIfTIError.invalidHeader(file: file, problem: "datatype code \(datatypeCode) is unknown or unsupported (supported: \(NIfTIDatatype.allCases.map { "\($0.name)=\($0.rawValue)" }.joined(separator: ", ")))")
+            throw NIfTIError(.invalidHeader, file: file, problem: "datatype code \(datatypeCode) is unknown or unsupported (supported: \(NIfTIDatatype.allCases.map { "\($0.name)=\($0.rawValue)" }.joined(separator: ", ")))")
         }
         h.datatype = dt
         // A single file's data cannot start inside the header; nibabel treats such offsets (usually 0,
@@ -109,7 +109,7 @@ extension NIfTIHeader {
         if h.voxOffset < h.minimumVoxOffset { h.voxOffset = h.minimumVoxOffset }
         try h.validateDimensions(file: file)
         if h.scaling != nil && !h.sclInter.isFinite {
-            throw NIfTIError.invalidHeader(file: file, problem: "scl_slope is \(h.sclSlope) but scl_inter is \(h.sclInter)")
+            throw NIfTIError(.invalidHeader, file: file, problem: "scl_slope is \(h.sclSlope) but scl_inter is \(h.sclInter)")
         }
         return h
     }
@@ -118,13 +118,13 @@ extension NIfTIHeader {
     func validateDimensions(file: String) throws {
         let n = dim[0]
         guard (1...7).contains(n) else {
-            throw NIfTIError.invalidHeader(file: file, problem: "dim[0] is \(n); it must be the number of dimensions, 1 to 7")
+            throw NIfTIError(.invalidHeader, file: file, problem: "dim[0] is \(n); it must be the number of dimensions, 1 to 7")
         }
         for d in 1...n where dim[d] <= 0 {
-            throw NIfTIError.invalidHeader(file: file, problem: "dim[\(d)] is \(dim[d]); every used dimension must be at least 1 (dim = \(Array(dim[0...n])))")
+            throw NIfTIError(.invalidHeader, file: file, problem: "dim[\(d)] is \(dim[d]); every used dimension must be at least 1 (dim = \(Array(dim[0...n])))")
         }
         guard voxelDataByteCount != nil else {
-            throw NIfTIError.tooLarge(file: file, problem: "dimensions \(Array(dim[1...n])) of \(datatype.name) need more bytes than this machine can address")
+            throw NIfTIError(.tooLarge, file: file, problem: "dimensions \(Array(dim[1...n])) of \(datatype.name) need more bytes than this machine can address")
         }
     }
 

@@ -18,7 +18,7 @@ struct NIfTIReader {
         source = try openByteSource(url)
         var bytes = try source.readBytes(348)
         guard bytes.count >= 4 else {
-            throw NIfTIError.truncated(file: path, problem: "the file holds only \(bytes.count) bytes, not even a header size field")
+            throw NIfTIError(.truncated, file: path, problem: "the file holds only \(bytes.count) bytes, not even a header size field")
         }
         if let layout = NIfTIHeader.detectLayout(Array(bytes.prefix(4))), layout.version == 2, bytes.count == 348 {
             bytes += try source.readBytes(540 - 348)
@@ -28,15 +28,15 @@ struct NIfTIReader {
         // offset beyond anything the file could hold is refused before skipping towards it.
         let reach = source.isCompressed ? source.fileSize.multipliedReportingOverflow(by: 1032).partialValue + (1 << 16) : source.fileSize
         guard h.voxOffset <= reach else {
-            throw NIfTIError.truncated(file: path, problem: "vox_offset \(h.voxOffset) lies beyond the end of the \(source.fileSize)-byte file")
+            throw NIfTIError(.truncated, file: path, problem: "vox_offset \(h.voxOffset) lies beyond the end of the \(source.fileSize)-byte file")
         }
         let gap = h.voxOffset - h.headerSize
         let skipped = try source.skip(gap)
         guard skipped == gap else {
-            throw NIfTIError.truncated(file: path, problem: "the file ends at byte \(h.headerSize + skipped), before the voxel data offset \(h.voxOffset)")
+            throw NIfTIError(.truncated, file: path, problem: "the file ends at byte \(h.headerSize + skipped), before the voxel data offset \(h.voxOffset)")
         }
         guard let total = h.voxelDataByteCount else {
-            throw NIfTIError.tooLarge(file: path, problem: "the dimensions overflow")
+            throw NIfTIError(.tooLarge, file: path, problem: "the dimensions overflow")
         }
         try NIfTIReader.checkPlausible(total: total, header: h, source: source, file: path)
         header = h
@@ -50,16 +50,16 @@ struct NIfTIReader {
         let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         let dims = Array(h.dim[1...h.dimensionCount])
         if total > memory {
-            throw NIfTIError.tooLarge(file: file, problem: "the header's dimensions \(dims) of \(h.datatype.name) need \(formatBytes(total)), more than this machine's \(formatBytes(memory)) of memory")
+            throw NIfTIError(.tooLarge, file: file, problem: "the header's dimensions \(dims) of \(h.datatype.name) need \(formatBytes(total)), more than this machine's \(formatBytes(memory)) of memory")
         }
         if source.isCompressed {
             let (bound, overflow) = source.fileSize.multipliedReportingOverflow(by: 1032)
             if !overflow && total > bound + (1 << 16) {
-                throw NIfTIError.tooLarge(file: file, problem: "the header's dimensions \(dims) of \(h.datatype.name) need \(formatBytes(total)), but \(formatBytes(source.fileSize)) of gzip data can expand to at most about \(formatBytes(bound)) (header claims far more data than the file holds)")
+                throw NIfTIError(.tooLarge, file: file, problem: "the header's dimensions \(dims) of \(h.datatype.name) need \(formatBytes(total)), but \(formatBytes(source.fileSize)) of gzip data can expand to at most about \(formatBytes(bound)) (header claims far more data than the file holds)")
             }
         } else if h.voxOffset + total > source.fileSize {
             let have = max(0, source.fileSize - h.voxOffset)
-            throw NIfTIError.truncated(file: file, problem: "the header announces \(total) bytes of voxel data from offset \(h.voxOffset), but the file holds only \(have)")
+            throw NIfTIError(.truncated, file: file, problem: "the header announces \(total) bytes of voxel data from offset \(h.voxOffset), but the file holds only \(have)")
         }
     }
 
@@ -67,13 +67,13 @@ struct NIfTIReader {
     func geometry() throws -> (geometry: Geometry, affineRAS: Matrix4, source: NIfTIAffineSource) {
         let (affine, src) = try header.bestAffine(file: path)
         guard affine.isFinite else {
-            throw NIfTIError.invalidAffine(file: path, problem: "the \(src.rawValue) affine contains NaN or infinite values: \(affine.m.prefix(12).map { "\($0)" }.joined(separator: " "))")
+            throw NIfTIError(.invalidAffine, file: path, problem: "the \(src.rawValue) affine contains NaN or infinite values: \(affine.m.prefix(12).map { "\($0)" }.joined(separator: " "))")
         }
         do {
             let g = try Geometry(size: header.spatialSize, affineRAS: affine)
             return (g, affine, src)
         } catch let e as ImageCoreError {
-            throw NIfTIError.invalidAffine(file: path, problem: "the \(src.rawValue) affine is unusable (\(e))")
+            throw NIfTIError(.invalidAffine, file: path, problem: "the \(src.rawValue) affine is unusable (\(e))")
         }
     }
 
@@ -97,7 +97,7 @@ struct NIfTIReader {
             if !done {
                 let got = try source.read(into: raw.baseAddress!, count: bytes)
                 guard got == bytes else {
-                    throw NIfTIError.truncated(file: path, problem: "the voxel data ends after \(got) of the \(bytes) bytes the header announces")
+                    throw NIfTIError(.truncated, file: path, problem: "the voxel data ends after \(got) of the \(bytes) bytes the header announces")
                 }
                 try source.finish()
             }

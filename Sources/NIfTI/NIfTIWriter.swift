@@ -12,23 +12,23 @@ enum NIfTIWriter {
     static func write<T: VoxelType>(_ volume: Volume<T>, to url: URL, options: NIfTIWriteOptions,
                                     storedAsIs: Bool = false, transformsFrom: NIfTIHeader? = nil) throws {
         let path = url.path
-        guard hostIsLittleEndian else { throw NIfTIError.unsupported(file: path, problem: "writing on a big-endian machine") }
+        guard hostIsLittleEndian else { throw NIfTIError(.unsupported, file: path, problem: "writing on a big-endian machine") }
         guard options.version == 1 || options.version == 2 else {
-            throw NIfTIError.unsupported(file: path, problem: "NIfTI version \(options.version); use 1 or 2")
+            throw NIfTIError(.unsupported, file: path, problem: "NIfTI version \(options.version); use 1 or 2")
         }
         guard let target = options.datatype ?? NIfTIDatatype(for: T.self) else {
-            throw NIfTIError.unsupported(file: path, problem: "voxel type \(T.typeName) has no NIfTI datatype")
+            throw NIfTIError(.unsupported, file: path, problem: "voxel type \(T.typeName) has no NIfTI datatype")
         }
-        guard target != .rgb24 else { throw NIfTIError.unsupported(file: path, problem: "writing RGB24; write a 3-component uint8 volume instead") }
+        guard target != .rgb24 else { throw NIfTIError(.unsupported, file: path, problem: "writing RGB24; write a 3-component uint8 volume instead") }
         if let s = options.scaling, !(s.slope.isFinite && s.slope != 0 && s.intercept.isFinite) {
-            throw NIfTIError.unsupported(file: path, problem: "scaling slope \(s.slope), intercept \(s.intercept): the slope must be finite and non-zero, the intercept finite")
+            throw NIfTIError(.unsupported, file: path, problem: "scaling slope \(s.slope), intercept \(s.intercept): the slope must be finite and non-zero, the intercept finite")
         }
         guard (1...12).contains(options.compressionLevel) else {
-            throw NIfTIError.unsupported(file: path, problem: "gzip level \(options.compressionLevel); use 1 to 12")
+            throw NIfTIError(.unsupported, file: path, problem: "gzip level \(options.compressionLevel); use 1 to 12")
         }
         let affine = volume.geometry.affineRAS
         guard affine.isFinite else {
-            throw NIfTIError.invalidAffine(file: path, problem: "the volume's affine contains NaN or infinite values")
+            throw NIfTIError(.invalidAffine, file: path, problem: "the volume's affine contains NaN or infinite values")
         }
         var header = try makeHeader(volume, affine: affine, datatype: target, options: options, file: path)
         if let src = transformsFrom {
@@ -42,7 +42,7 @@ enum NIfTIWriter {
             }
         }
         if header.version == 1, let big = header.dim.first(where: { $0 > Int(Int16.max) }) {
-            throw NIfTIError.unsupported(file: path, problem: "a dimension of \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
+            throw NIfTIError(.unsupported, file: path, problem: "a dimension of \(big) does not fit NIfTI-1 (max 32767); write NIfTI-2")
         }
         let compress = options.compressed ?? (url.pathExtension.lowercased() == "gz")
 
@@ -51,7 +51,7 @@ enum NIfTIWriter {
         try withStoredBytes(volume.data, as: target, scaling: scaling) { payload in
             try AtomicFile.write(to: url) { tmp in
                 let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-                guard fd >= 0 else { throw NIfTIError.io(file: path, problem: "cannot create \(tmp.path): \(String(cString: strerror(errno)))") }
+                guard fd >= 0 else { throw NIfTIError(.io, file: path, problem: "cannot create \(tmp.path): \(String(cString: strerror(errno)))") }
                 var closed = false
                 defer { if !closed { close(fd) } }
                 try headerBytes.withUnsafeBytes { head in
@@ -63,7 +63,7 @@ enum NIfTIWriter {
                     }
                 }
                 closed = true
-                guard close(fd) == 0 else { throw NIfTIError.io(file: path, problem: "closing failed: \(String(cString: strerror(errno)))") }
+                guard close(fd) == 0 else { throw NIfTIError(.io, file: path, problem: "closing failed: \(String(cString: strerror(errno)))") }
             }
         }
     }

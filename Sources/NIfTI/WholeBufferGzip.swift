@@ -49,14 +49,14 @@ enum WholeBufferGzip {
 
         if payload.count > 0 {
             guard let c = libdeflate_alloc_compressor(Int32(level)) else {
-                throw NIfTIError.io(file: path, problem: "libdeflate could not allocate a level-\(level) compressor")
+                throw NIfTIError(.io, file: path, problem: "libdeflate could not allocate a level-\(level) compressor")
             }
             defer { libdeflate_free_compressor(c) }
             let bound = libdeflate_deflate_compress_bound(c, payload.count)
             let output = UnsafeMutableRawBufferPointer.allocate(byteCount: bound, alignment: 64)
             defer { output.deallocate() }
             let n = libdeflate_deflate_compress(c, payload.baseAddress!, payload.count, output.baseAddress!, bound)
-            guard n > 0 else { throw NIfTIError.io(file: path, problem: "libdeflate compression failed") }
+            guard n > 0 else { throw NIfTIError(.io, file: path, problem: "libdeflate compression failed") }
             try FileDescriptor.writeAll(fd, output.baseAddress!, n, path: path)
             crc = libdeflate_crc32(crc, payload.baseAddress!, payload.count)
         }
@@ -74,7 +74,7 @@ enum WholeBufferGzip {
         var strm = z_stream()
         guard deflateInit2_(&strm, Int32(level), Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
                             ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw NIfTIError.io(file: path, problem: "zlib could not start")
+            throw NIfTIError(.io, file: path, problem: "zlib could not start")
         }
         defer { deflateEnd(&strm) }
         var out = [UInt8](repeating: 0, count: Int(deflateBound(&strm, uLong(input.count))) + 64)
@@ -86,7 +86,7 @@ enum WholeBufferGzip {
             return deflate(&strm, final ? Z_FINISH : Z_SYNC_FLUSH)
         }
         guard rc == (final ? Z_STREAM_END : Z_OK), strm.avail_in == 0 else {
-            throw NIfTIError.io(file: path, problem: "zlib deflate failed (\(rc))")
+            throw NIfTIError(.io, file: path, problem: "zlib deflate failed (\(rc))")
         }
         out.removeLast(Int(strm.avail_out))
         return out

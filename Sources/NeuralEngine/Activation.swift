@@ -105,21 +105,11 @@ public final class PReLU: StateProvider {
             throw NeuralEngineError.shapeMismatch("PReLU has \(weight.value.count) slopes for \(x.c) channels")
         }
         savedInput = training ? x : nil
-        let a = slopes(x)
-        let y = try FeatureMap(like: x)
-        let chunks = BlockChunks(x)
-        FeatureMap.withUnsafeData([x, y]) { maps in
-            let xd = maps[0], yd = maps[1]
-            parallelFor(chunks.count) { i in
-                let (nb, r) = chunks.item(i)
-                let off = nb * chunks.spatial * 8, s = a[nb % x.blocks]
-                for j in r {
-                    let v = UnsafeRawPointer(xd + off + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                    UnsafeMutableRawPointer(yd + off + j * 8).storeBytes(of: v.replacing(with: v * s, where: v .< 0), as: SIMD8<Float>.self)
-                }
-            }
+        let a = slopes(x), blocks = x.blocks
+        return try BlockKernels.mapPerBlock(x) { nb, r, px, py in
+            let s = a[nb % blocks]
+            BlockKernels.mapRun(r, px, py) { v in v.replacing(with: v * s, where: v .< 0) }
         }
-        return y
     }
 
     public func backward(_ dy: FeatureMap) throws -> FeatureMap {

@@ -31,79 +31,78 @@ enum BlockKernels {
     /// Per (sample, block): sum of x and of x² (Float64).
     static func moments(_ x: FeatureMap) -> (sum: [SIMD8<Double>], sumSq: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
-        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
-        var partQ = partS
-        x.withUnsafeData { xd in
-            partS.withUnsafeMutableBufferPointer { ps in
-                partQ.withUnsafeMutableBufferPointer { pq in
-                    let ps = ps, pq = pq
-                    parallelFor(chunks.count) { i in
-                        let (nb, r) = chunks.item(i)
-                        let p = xd + nb * chunks.spatial * 8
-                        var s = SIMD8<Double>.zero, q = SIMD8<Double>.zero
-                        var s32 = SIMD8<Float>.zero, q32 = SIMD8<Float>.zero
-                        var k = 0
-                        for j in r {
-                            let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            s32 += v
-                            q32 += v * v
-                            k += 1
-                            // Float32 runs of 64 keep rounding error far below the Float64 total.
-                            if k == 64 {
-                                s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
-                                s32 = .zero; q32 = .zero; k = 0
-                            }
-                        }
-                        s += SIMD8<Double>(s32); q += SIMD8<Double>(q32)
-                        ps[i] = s; pq[i] = q
-                    }
+        return x.withUnsafeData { xd in
+            blockSums(chunks) { nb, r in
+                let p = xd + nb * chunks.spatial * 8
+                return runSums(r) { j in
+                    let v = UnsafeRawPointer(p + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    return (v, v * v)
                 }
             }
         }
-        return (combine(partS, chunks), combine(partQ, chunks))
     }
 
     /// Per (sample, block): sum of dy and of dy·(x − center).
     static func gradientMoments(_ dy: FeatureMap, _ x: FeatureMap, center: LaneVectors, reluOutput mask: FeatureMap? = nil)
         -> (sum: [SIMD8<Double>], dot: [SIMD8<Double>]) {
         let chunks = BlockChunks(x)
-        var partS = [SIMD8<Double>](repeating: .zero, count: chunks.count)
-        var partD = partS
-        FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
+        return FeatureMap.withUnsafeData([x, dy] + (mask.map { [$0] } ?? [])) { maps in
             let xd = maps[0], gd = maps[1], md = maps.count > 2 ? maps[2] : nil
-            partS.withUnsafeMutableBufferPointer { ps in
-                partD.withUnsafeMutableBufferPointer { pd in
-                    let ps = ps, pd = pd
-                    parallelFor(chunks.count) { i in
-                        let (nb, r) = chunks.item(i)
-                        let px = xd + nb * chunks.spatial * 8, pg = gd + nb * chunks.spatial * 8
-                        let pm = md.map { $0 + nb * chunks.spatial * 8 }
-                        let m = center[nb]
-                        var s = SIMD8<Double>.zero, d = SIMD8<Double>.zero
-                        var s32 = SIMD8<Float>.zero, d32 = SIMD8<Float>.zero
-                        var k = 0
-                        for j in r {
-                            let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                            if let pm {
-                                let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                                g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
-                            }
-                            s32 += g
-                            d32 += g * (v - m)
-                            k += 1
-                            if k == 64 {
-                                s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
-                                s32 = .zero; d32 = .zero; k = 0
-                            }
-                        }
-                        s += SIMD8<Double>(s32); d += SIMD8<Double>(d32)
-                        ps[i] = s; pd[i] = d
+            return blockSums(chunks) { nb, r in
+                let px = xd + nb * chunks.spatial * 8, pg = gd + nb * chunks.spatial * 8
+                let pm = md.map { $0 + nb * chunks.spatial * 8 }
+                let m = center[nb]
+                return runSums(r) { j in
+                    let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    var g = UnsafeRawPointer(pg + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                    if let pm {
+                        let y = UnsafeRawPointer(pm + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+                        g.replace(with: SIMD8<Float>.zero, where: y .<= 0)
                     }
+                    return (g, g * (v - m))
                 }
             }
         }
-        return (combine(partS, chunks), combine(partD, chunks))
+    }
+
+    /// Two sums per (sample, block) for the statistics of the normalisations: `piece(nb, range)` sums
+    /// one piece of block nb (with `runSums`), in parallel; the pieces are combined in order. One call
+    /// of `piece` per 8192 positions, so the loop over positions stays inside the caller's closure,
+    /// compiled in place.
+    private static func blockSums(_ chunks: BlockChunks, _ piece: (_ nb: Int, _ range: Range<Int>) -> (SIMD8<Double>, SIMD8<Double>))
+        -> ([SIMD8<Double>], [SIMD8<Double>]) {
+        var partA = [SIMD8<Double>](repeating: .zero, count: chunks.count)
+        var partB = partA
+        partA.withUnsafeMutableBufferPointer { pa in
+            partB.withUnsafeMutableBufferPointer { pb in
+                let pa = pa, pb = pb
+                parallelFor(chunks.count) { i in
+                    let (nb, r) = chunks.item(i)
+                    (pa[i], pb[i]) = piece(nb, r)
+                }
+            }
+        }
+        return (combine(partA, chunks), combine(partB, chunks))
+    }
+
+    /// The two sums of `term(j)` over `range`, in Float32 runs of 64 each added to a Float64 total: the
+    /// Float32 adds vectorise, and runs that short keep their rounding error far below the total's.
+    @inline(__always)
+    private static func runSums(_ range: Range<Int>, _ term: (Int) -> (SIMD8<Float>, SIMD8<Float>)) -> (SIMD8<Double>, SIMD8<Double>) {
+        var a = SIMD8<Double>.zero, b = SIMD8<Double>.zero
+        var a32 = SIMD8<Float>.zero, b32 = SIMD8<Float>.zero
+        var k = 0
+        for j in range {
+            let (ta, tb) = term(j)
+            a32 += ta
+            b32 += tb
+            k += 1
+            if k == 64 {
+                a += SIMD8<Double>(a32); b += SIMD8<Double>(b32)
+                a32 = .zero; b32 = .zero; k = 0
+            }
+        }
+        return (a + SIMD8<Double>(a32), b + SIMD8<Double>(b32))
     }
 
     private static func combine(_ parts: [SIMD8<Double>], _ chunks: BlockChunks) -> [SIMD8<Double>] {
@@ -118,28 +117,43 @@ enum BlockKernels {
 
     /// y = x·a + b per (sample, block), optionally followed by ReLU.
     static func affine(_ x: FeatureMap, scale a: LaneVectors, shift b: LaneVectors, relu: Bool = false) throws -> FeatureMap {
+        try mapPerBlock(x) { nb, r, px, py in
+            let av = a[nb], bv = b[nb]
+            if relu {
+                mapRun(r, px, py) { v in pointwiseMax(v * av + bv, .zero) }
+            } else {
+                mapRun(r, px, py) { v in v * av + bv }
+            }
+        }
+    }
+
+    /// A new map y of x's shape, filled piece by piece in parallel: `piece(nb, range, x, y)` writes
+    /// positions `range` of (sample, block) nb, x and y pointing at that block (with `mapRun`). For
+    /// the element-wise ops whose constants change per block (affine, PReLU): the caller loads them
+    /// once per piece, and the loop over positions stays inside its closure, compiled in place.
+    static func mapPerBlock(_ x: FeatureMap,
+                            _ piece: (_ nb: Int, _ range: Range<Int>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void)
+        throws -> FeatureMap {
         let y = try FeatureMap(like: x)
         let chunks = BlockChunks(x)
         FeatureMap.withUnsafeData([x, y]) { maps in
             let xd = maps[0], yd = maps[1]
             parallelFor(chunks.count) { i in
                 let (nb, r) = chunks.item(i)
-                let px = xd + nb * chunks.spatial * 8, py = yd + nb * chunks.spatial * 8
-                let av = a[nb], bv = b[nb]
-                if relu {
-                    for j in r {
-                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: pointwiseMax(v * av + bv, .zero), as: SIMD8<Float>.self)
-                    }
-                } else {
-                    for j in r {
-                        let v = UnsafeRawPointer(px + j * 8).loadUnaligned(as: SIMD8<Float>.self)
-                        UnsafeMutableRawPointer(py + j * 8).storeBytes(of: v * av + bv, as: SIMD8<Float>.self)
-                    }
-                }
+                piece(nb, r, UnsafePointer(xd + nb * chunks.spatial * 8), yd + nb * chunks.spatial * 8)
             }
         }
         return y
+    }
+
+    /// y[j] = f(x[j]) for the 8-lane vectors j in `range`.
+    @inline(__always)
+    static func mapRun(_ range: Range<Int>, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                       _ f: (SIMD8<Float>) -> SIMD8<Float>) {
+        for j in range {
+            let v = UnsafeRawPointer(x + j * 8).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(y + j * 8).storeBytes(of: f(v), as: SIMD8<Float>.self)
+        }
     }
 
     /// In place: y = max(y·s + r, 0) per (sample, block) — gate, residual sum and ReLU of an

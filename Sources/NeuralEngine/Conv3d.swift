@@ -2,31 +2,20 @@
 ///
 /// State: `weight` [out, in, k, k, k] and optional `bias` [out]. `backward` needs the input of the
 /// last training-mode `forward`, which the layer keeps until then.
-public final class Conv3d: StateProvider {
-    let parameters: KernelParameters
-    public var weight: Parameter { parameters.weight }
-    public var bias: Parameter? { parameters.bias }
-    var kernel: ConvolutionKernel { parameters.kernel }
+public final class Conv3d: KernelLayer {
     /// The first layer of a network has no use for dL/dx; skipping it saves a full pass.
     public var needsInputGradient = true
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 bias: Bool = true, rng: inout RandomSource) {
-        let k = ConvolutionKernel(kind: .convolution, inChannels: inChannels, outChannels: outChannels,
-                                  kernel: kernel, stride: stride, padding: padding, hasBias: bias)
-        parameters = KernelParameters(k, fanIn: inChannels * kernel * kernel * kernel, rng: &rng)
-    }
-
-    public func stateItems() -> [(String, StateItem)] { parameters.stateItems() }
-
-    public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
-        try parameters.forward(x, training: training)
+        super.init(kind: .convolution, inChannels, outChannels, kernel: kernel, stride: stride, padding: padding,
+                   bias: bias, fanIn: inChannels * kernel * kernel * kernel, rng: &rng)
     }
 
     /// Accumulates the weight (and bias) gradients; returns dL/dx, or nil when not needed.
     @discardableResult
     public func backward(_ dy: FeatureMap) throws -> FeatureMap? {
-        try parameters.backward(dy, inputGradient: needsInputGradient, layer: "Conv3d")
+        try backward(dy, inputGradient: needsInputGradient, layer: "Conv3d")
     }
 
     public func implementations(for x: FeatureMap) -> [String] { kernel.implementations(for: x) }
@@ -42,7 +31,7 @@ public final class Conv3d: StateProvider {
         guard scale.count == co, shift.count == co else {
             throw NeuralEngineError.shapeMismatch("folded affine of \(scale.count) channels for a \(co)-channel convolution")
         }
-        parameters.releaseSavedInput()
+        releaseSavedInput()
         let k = foldedKernels[relu] ?? ConvolutionKernel(kind: .convolution, inChannels: kernel.inChannels, outChannels: co,
                                                          kernel: kernel.kernel, stride: kernel.stride,
                                                          padding: kernel.padding, hasBias: true, fusedReLU: relu)

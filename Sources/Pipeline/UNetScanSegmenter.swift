@@ -14,8 +14,9 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
     /// The atlas a frame model's scans are registered to (nil for a model that reads native scans).
     public let atlas: Atlas?
     let frame: AtlasFrame?
-    /// The network's layers keep per-call state, so one segmentation at a time per model.
-    private let lock = NSLock()
+    /// The network's layers keep per-call state, so one segmentation at a time per model: the lock
+    /// guards no value of its own, only the model's layers while `segment` runs.
+    private let oneAtATime = Locked(())
 
     /// `atlas` is needed by a model that reads the registered form (`preprocessing.atlas_frame`): it must be
     /// the atlas the model was trained in (the frame is a box of that atlas's grid).
@@ -56,15 +57,15 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
     }
 
     public func segment(_ scan: Volume<Float>) throws -> SegmenterOutput {
-        lock.lock()
-        defer { lock.unlock() }
-        // Averaged with the left-right mirrored pass when the model has a mirrored-label table: each side's
-        // regions are then seen by the network both as they are and as the other side's.
-        let segmenter = Segmenter(model: model, mirrorTTA: model.preprocessing.mirroredLabels != nil)
-        if let frame, let atlas { return try segmentInFrame(scan, frame: frame, atlas: atlas, segmenter: segmenter) }
-        let out = try segmenter.segment(scan, probabilities: true)
-        let plane = Self.midsagittalPlane(out.labels, sided: model.config.classes == 21)
-        return SegmenterOutput(labels: Self.sided(out.labels, by: plane), probabilities: out.probabilities.map { Self.sided($0, by: plane) })
+        try oneAtATime.withLock { _ in
+            // Averaged with the left-right mirrored pass when the model has a mirrored-label table: each side's
+            // regions are then seen by the network both as they are and as the other side's.
+            let segmenter = Segmenter(model: model, mirrorTTA: model.preprocessing.mirroredLabels != nil)
+            if let frame, let atlas { return try segmentInFrame(scan, frame: frame, atlas: atlas, segmenter: segmenter) }
+            let out = try segmenter.segment(scan, probabilities: true)
+            let plane = Self.midsagittalPlane(out.labels, sided: model.config.classes == 21)
+            return SegmenterOutput(labels: Self.sided(out.labels, by: plane), probabilities: out.probabilities.map { Self.sided($0, by: plane) })
+        }
     }
 
     /// A frame model: register (strip + affine), segment the frame, labels back to the scan inside its

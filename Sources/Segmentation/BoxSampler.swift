@@ -17,38 +17,39 @@ public enum BoxSampler {
     /// Samples `src` (size `srcSize`, i fastest) at `map(i, j, k)` for every voxel of a `dstSize` grid.
     public static func linear(_ src: [Float], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>, outside: Float = 0,
                               map: (SIMD3<Double>) -> SIMD3<Double>) -> [Float] {
-        var out = [Float](repeating: outside, count: dstSize.x * dstSize.y * dstSize.z)
-        src.withUnsafeBufferPointer { s in
-            out.withUnsafeMutableBufferPointer { o in
-                let o = o
-                parallelFor(dstSize.z) { k in
-                    for j in 0..<dstSize.y {
-                        for i in 0..<dstSize.x {
-                            let p = map(SIMD3(Double(i), Double(j), Double(k)))
-                            o[(k * dstSize.y + j) * dstSize.x + i] = trilinear(s, srcSize, p, outside)
-                        }
-                    }
-                }
+        resample(src, dstSize: dstSize, fill: outside) { s, row, j, k in
+            for i in row.indices {
+                row[i] = trilinear(s, srcSize, map(SIMD3(Double(i), Double(j), Double(k))), outside)
             }
         }
-        return out
     }
 
     /// Nearest-neighbour sampling of integer labels (0 outside).
     public static func nearest(_ src: [Int32], srcSize: SIMD3<Int>, dstSize: SIMD3<Int>,
                                map: (SIMD3<Double>) -> SIMD3<Double>) -> [Int32] {
-        var out = [Int32](repeating: 0, count: dstSize.x * dstSize.y * dstSize.z)
+        resample(src, dstSize: dstSize, fill: 0) { s, row, j, k in
+            for i in row.indices {
+                let p = map(SIMD3(Double(i), Double(j), Double(k))).rounded(.toNearestOrAwayFromZero)
+                let x = Int(p.x), y = Int(p.y), z = Int(p.z)
+                guard x >= 0, y >= 0, z >= 0, x < srcSize.x, y < srcSize.y, z < srcSize.z else { continue }
+                row[i] = s[(z * srcSize.y + y) * srcSize.x + x]
+            }
+        }
+    }
+
+    /// A `dstSize` grid filled with `fill`, then row by row by `sampleRow(src, row, j, k)` (row j of
+    /// slice k, indexed by i), slices in parallel. One call per row, so the loop over a row stays in
+    /// the caller's closure, compiled in place.
+    private static func resample<T>(_ src: [T], dstSize: SIMD3<Int>, fill: T,
+                                    _ sampleRow: (UnsafeBufferPointer<T>, UnsafeMutableBufferPointer<T>, Int, Int) -> Void) -> [T] {
+        var out = [T](repeating: fill, count: dstSize.x * dstSize.y * dstSize.z)
         src.withUnsafeBufferPointer { s in
             out.withUnsafeMutableBufferPointer { o in
                 let o = o
                 parallelFor(dstSize.z) { k in
                     for j in 0..<dstSize.y {
-                        for i in 0..<dstSize.x {
-                            let p = map(SIMD3(Double(i), Double(j), Double(k))).rounded(.toNearestOrAwayFromZero)
-                            let x = Int(p.x), y = Int(p.y), z = Int(p.z)
-                            guard x >= 0, y >= 0, z >= 0, x < srcSize.x, y < srcSize.y, z < srcSize.z else { continue }
-                            o[(k * dstSize.y + j) * dstSize.x + i] = s[(z * srcSize.y + y) * srcSize.x + x]
-                        }
+                        let start = (k * dstSize.y + j) * dstSize.x
+                        sampleRow(s, UnsafeMutableBufferPointer(rebasing: o[start..<(start + dstSize.x)]), j, k)
                     }
                 }
             }

@@ -1,25 +1,29 @@
-/// The learned state of a convolution-like layer and the training input its `backward` needs: what
-/// `Conv3d` and `ConvTranspose3d` share, apart from how they initialise and what they compute.
-final class KernelParameters {
+/// A convolution-like layer: its kernel, the learned state and the training input its `backward`
+/// needs. `Conv3d` and `ConvTranspose3d` are this with their own kernel kind, fan-in and backward; a
+/// base class rather than a member so the state items and the forward pass are written once.
+public class KernelLayer: StateProvider {
     let kernel: ConvolutionKernel
-    let weight: Parameter
-    let bias: Parameter?
+    public let weight: Parameter
+    public let bias: Parameter?
     private var savedInput: FeatureMap?
 
     /// PyTorch's default initialisation, U(-1/sqrt(fanIn), 1/sqrt(fanIn)) for weight and bias.
-    init(_ kernel: ConvolutionKernel, fanIn: Int, rng: inout RandomSource) {
-        self.kernel = kernel
-        weight = Parameter(rng.kaimingUniformTensor(shape: kernel.weightShape, fanIn: fanIn))
-        bias = kernel.hasBias ? Parameter(rng.kaimingUniformTensor(shape: [kernel.outChannels], fanIn: fanIn)) : nil
+    init(kind: ConvolutionKernel.Kind, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int, padding: Int,
+         bias hasBias: Bool, fanIn: Int, rng: inout RandomSource) {
+        let k = ConvolutionKernel(kind: kind, inChannels: inChannels, outChannels: outChannels,
+                                  kernel: kernel, stride: stride, padding: padding, hasBias: hasBias)
+        self.kernel = k
+        weight = Parameter(rng.kaimingUniformTensor(shape: k.weightShape, fanIn: fanIn))
+        bias = hasBias ? Parameter(rng.kaimingUniformTensor(shape: [outChannels], fanIn: fanIn)) : nil
     }
 
-    func stateItems() -> [(String, StateItem)] {
+    public func stateItems() -> [(String, StateItem)] {
         var items: [(String, StateItem)] = [("weight", .tensor(weight))]
         if let bias { items.append(("bias", .tensor(bias))) }
         return items
     }
 
-    func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
+    public func forward(_ x: FeatureMap, training: Bool) throws -> FeatureMap {
         savedInput = training ? x : nil
         return try kernel.forward(x, weight: weight.value, bias: bias?.value)
     }
