@@ -8,12 +8,13 @@ import ImageCore
 /// neighbour region). On generated patients that dilution cut a whole-region 4.1 HU lesion of the
 /// lentiform to a measured 2.3 HU (atlas labels, Dice 0.87 to the truth), below the 2.55 HU threshold;
 /// its core measured 3.1 HU, while lesion-free regions moved by less than 0.5 HU
-/// (docs/aspects.md, "The region core"). The core is what `Asymmetry` compares when both sides have
-/// one big enough; thin regions on fine grids may not, and then the whole region is compared.
+/// (docs/aspects.md, "The region core"). `Asymmetry` compares the cores as well as the whole regions
+/// when both sides have a core big enough (thin regions on fine grids may not), and
+/// `EarlyIschemicChangeRule` may call a region on its core with a stricter significance.
 enum RegionCore {
     /// Per voxel: true when the voxel is labelled (1 or more) and its label fills the box of
-    /// half-width `marginMM` around it, the half-width rounded to whole voxels per axis (so 1.5 mm is 2
-    /// voxels at 0.7 mm, 1 at 1-2.9 mm and none across 3 mm or thicker slices). Voxels whose box leaves
+    /// half-width `marginMM` around it, the half-width rounded to the nearest whole number of voxels per axis, halves up (so 1.5 mm
+    /// is 3 voxels at 0.5-0.6 mm, 2 at 0.61-1 mm, 1 at 1.01-3 mm and none across thicker slices). Voxels whose box leaves
     /// the grid are not interior.
     static func interior(_ labels: Volume<UInt8>, marginMM: Double) -> [Bool] {
         let size = labels.size, sp = labels.geometry.spacing
