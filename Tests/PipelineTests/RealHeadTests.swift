@@ -50,8 +50,12 @@ final class RealHeadTests: XCTestCase {
         check(r, lines)
     }
 
+    /// The bundled frame U-Net scores this head (all 20 regions assessable); the older native-grid model was
+    /// refused for its caudate, which `check` would still accept with a gate's reason.
     func testUNetMethod() throws {
         let (outcome, lines) = try run(.unet)
-        check(try XCTUnwrap(outcome.methods.first).result, lines)
+        let r = try XCTUnwrap(outcome.methods.first).result
+        XCTAssertEqual(r.status, .scored, "\(r.assessment.findings)")
+        check(r, lines)
     }
 }
