@@ -59,6 +59,14 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
         self.minimumVoxels = minimumVoxels
     }
 
+    /// The rule after its fields were changed one by one (as `score`'s options do), checked as the
+    /// initialiser checks them; every field is carried, so a new one cannot be dropped on the way.
+    public func validated() throws -> EarlyIschemicChangeRule {
+        try EarlyIschemicChangeRule(thresholdHU: thresholdHU, minimumZ: minimumZ, nullSpreadHU: nullSpreadHU, minimumVoxels: minimumVoxels,
+                                    minimumHypodenseFraction: minimumHypodenseFraction, fractionMeanFloorHU: fractionMeanFloorHU,
+                                    coreMinimumZ: coreMinimumZ)
+    }
+
     /// A weak noise gate: it only stops calls from regions too small or noisy to measure, because the
     /// left-right differences of healthy brains are anatomical, not noise, and the HU threshold handles them.
     public static let defaultMinimumZ = 1.5

@@ -88,16 +88,12 @@ struct ScoreCommand: ThreadedCommand {
         }
         guard let files else { throw Self.missingFiles }
         var rule = EarlyIschemicChangeRule.calibrated
-        if let t = threshold {
-            rule = try EarlyIschemicChangeRule(thresholdHU: t, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
-                                               minimumHypodenseFraction: rule.minimumHypodenseFraction, fractionMeanFloorHU: rule.fractionMeanFloorHU,
-                                               coreMinimumZ: rule.coreMinimumZ)
-        }
+        if let t = threshold { rule.thresholdHU = t }
         if let f = hypodenseFraction {
-            rule = try EarlyIschemicChangeRule(thresholdHU: rule.thresholdHU, minimumZ: rule.minimumZ, nullSpreadHU: rule.nullSpreadHU,
-                                               minimumHypodenseFraction: f, fractionMeanFloorHU: fractionMeanFloor ?? rule.fractionMeanFloorHU,
-                                               coreMinimumZ: rule.coreMinimumZ)
+            rule.minimumHypodenseFraction = f
+            rule.fractionMeanFloorHU = fractionMeanFloor ?? rule.fractionMeanFloorHU
         }
+        rule = try rule.validated()
         let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: tissueRange.low, upper: tissueRange.high),
                                    computeDescriptors: !noDescriptors)
         let (result, written) = try ScoreFiles.run(ct: files.ct, labels: files.labels,
