@@ -69,13 +69,16 @@ public final class UNetScanSegmenter: ScanSegmenter, @unchecked Sendable {
     }
 
     /// A frame model: register (strip + affine), segment the frame, labels back to the scan inside its
-    /// brain mask. Probabilities stay in the frame (no 21 channels on a 1 mm native grid); each region's
-    /// mean probability is measured there.
+    /// brain mask by the argmax of the frame's interpolated probabilities. Probabilities stay in the frame
+    /// (no 21 channels on a 1 mm native grid).
     func segmentInFrame(_ scan: Volume<Float>, frame: AtlasFrame, atlas: Atlas, segmenter: Segmenter) throws -> SegmenterOutput {
         let t0 = Date()
         let registered = try frame.register(scan, atlas: atlas, name: "scan")
-        let out = try segmenter.segment(registered.image, probabilities: false)
-        let native = try frame.nativeLabels(out.labels, registered: registered, atlas: atlas)
+        let out = try segmenter.segment(registered.image, probabilities: true)
+        guard let probabilities = out.probabilities else {
+            throw PipelineError.unavailable("\(directory.path): the segmenter gave no probabilities in the frame")
+        }
+        let native = try frame.nativeLabels(probabilities: probabilities, registered: registered, atlas: atlas)
         let plane = Self.midsagittalPlane(native, sided: model.config.classes == 21)
         let labels = Self.sided(native, by: plane)
         let s = labels.geometry.spacing
