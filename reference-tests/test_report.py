@@ -113,7 +113,7 @@ def test_region_statistics_match_numpy(report):
     out, ct, labels = report
     rows = read_csv(out)
     voxel_ml = np.prod(SPACING) / 1000
-    compared = 0
+    compared = halves_compared = 0
     for code in range(1, 21):
         row = rows[code]
         region = labels == code
@@ -138,7 +138,26 @@ def test_region_statistics_match_numpy(report):
             assert close(row["core_difference_hu"], cores[0].mean() - cores[1].mean()), code
         else:
             assert row["core_difference_hu"] == "", code
+        # The halves: each side's tissue cut at the median of its LPS y (the NIfTI affine is RAS and
+        # diagonal, so LPS y = -(origin + j * spacing)); anterior = at or in front of the median.
+        own, other = (half_values(ct, labels, c) for c in (code, code + 10 if code <= 10 else code - 10))
+        for h, key in ((0, "anterior_half_difference_hu"), (1, "posterior_half_difference_hu")):
+            if own[h].size >= 50 and other[h].size >= 50:
+                halves_compared += 1
+                assert close(row[key], own[h].mean() - other[h].mean()), (code, key)
+            else:
+                assert row[key] == "", (code, key)
     assert compared >= 10, "most regions of this phantom have cores to compare"
+    assert halves_compared >= 20, "most regions of this phantom have halves to compare"
+
+
+def half_values(ct, labels, code):
+    """Tissue HU of a region's anterior and posterior halves, cut at the median LPS y of its tissue."""
+    idx = np.argwhere((labels == code) & (ct >= 10) & (ct <= 60))
+    lps_y = -(idx[:, 1] * SPACING[1])
+    median = np.sort(lps_y)[(len(lps_y) - 1) // 2]
+    values = ct[tuple(idx.T)].astype(np.float64)
+    return values[lps_y <= median], values[lps_y > median]
 
 
 def core_values(ct, labels, code):

@@ -12,7 +12,19 @@ public struct ASPECTSReport {
     public static let disclaimer = "Research software, not for clinical use: not a medical device; do not use for diagnosis or treatment decisions."
 
     public static func ruleDescription(_ rule: EarlyIschemicChangeRule) -> String {
-        String(format: "A region is called affected when its mean tissue density is at least %.2f HU below the same region in the other hemisphere and the difference is beyond noise (z <= -%.1f, with an effective sample size that accounts for spatially correlated noise). ASPECTS per hemisphere is 10 minus its affected regions. Confidence is the probability that the measured difference lies on the called side of the threshold, given the left-right spread of healthy brains (%.2f HU) and the measurement noise, times the segmentation probability when available. Symmetric (bilateral) change cannot be detected by a left-right comparison.", rule.thresholdHU, rule.minimumZ, rule.nullSpreadHU)
+        var text = String(format: "A region is called affected when its mean tissue density is at least %.2f HU below the same region in the other hemisphere and the difference is beyond noise (z <= -%.1f, with an effective sample size that accounts for spatially correlated noise).", rule.thresholdHU, rule.minimumZ)
+        // Each further rule the scorer applies is said, so the report explains every call it can make.
+        if let z = rule.coreMinimumZ {
+            text += String(format: " It is also affected when its core (the tissue away from its border) is that much darker than the mirror's core with z <= -%.1f.", z)
+        }
+        if let f = rule.minimumHypodenseFraction {
+            text += String(format: " It is also affected when at least %.0f %% of its tissue is hypodense on the voxel map, more than in its mirror, and its mean is at least %.1f HU darker.", f * 100, rule.fractionMeanFloorHU)
+        }
+        if let h = rule.halfThresholdHU {
+            text += String(format: " It is also affected when its anterior or posterior half is at least %.2f HU darker than the same half of its mirror (z <= -%.1f) and the whole region is at least %.1f HU darker, so a lesion filling part of a region counts.", h, rule.halfMinimumZ, rule.halfMeanFloorHU)
+        }
+        text += String(format: " ASPECTS per hemisphere is 10 minus its affected regions. Confidence is the probability that the measured difference lies on the called side of the threshold, given the left-right spread of healthy brains (%.2f HU) and the measurement noise, times the segmentation probability when available (0.5, undecided, for a call made by a further rule alone). Symmetric (bilateral) change cannot be detected by a left-right comparison.", rule.nullSpreadHU)
+        return text
     }
 
     public let result: ASPECTSResult

@@ -8,6 +8,9 @@
 /// `core` is the same comparison between the regions' cores (`RegionCore`), made when both sides have a
 /// core of at least `minimumCoreShare` of their tissue and `minimumCoreVoxels` voxels; a core's effective
 /// sample size is its region's scaled by the core's share of the tissue.
+///
+/// `halves` compares the regions' anterior halves and their posterior halves (`RegionHalves`), each when
+/// both sides' halves have `minimumCoreVoxels`, with the effective sample size scaled the same way.
 public struct Asymmetry: Equatable, Sendable {
     /// One comparison of two means.
     public struct Comparison: Equatable, Sendable {
@@ -32,6 +35,8 @@ public struct Asymmetry: Equatable, Sendable {
     public let zScore: Double
     /// The cores' comparison, nil when either side has no core big enough.
     public let core: Comparison?
+    /// [anterior, posterior] halves' comparisons, each nil when either side's half is too small.
+    public let halves: [Comparison?]
 
     public static let minimumCoreShare = 0.1
     public static let minimumCoreVoxels = 50
@@ -55,6 +60,13 @@ public struct Asymmetry: Equatable, Sendable {
                               effectiveB: b.effectiveSampleSize.value * Double(cb.count) / Double(b.tissue.count))
         } else {
             core = nil
+        }
+        halves = (0..<2).map { h -> Comparison? in
+            guard a.halves.count == 2, b.halves.count == 2, a.halves[h].count >= Self.minimumCoreVoxels,
+                  b.halves[h].count >= Self.minimumCoreVoxels else { return nil }
+            let ha = a.halves[h], hb = b.halves[h]
+            return Comparison(ha, hb, effectiveA: a.effectiveSampleSize.value * Double(ha.count) / Double(a.tissue.count),
+                              effectiveB: b.effectiveSampleSize.value * Double(hb.count) / Double(b.tissue.count))
         }
     }
 }

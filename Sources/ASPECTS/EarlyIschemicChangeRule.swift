@@ -15,6 +15,12 @@ import Foundation
 /// region found by registration or a network mixes its neighbours in at its border, which dilutes a
 /// lesion's mean; the core is free of that, but smaller and chosen, so it must pass a stricter noise test.
 ///
+/// The halves (`Asymmetry.halves`, `RegionHalves`): a region is also affected when its anterior or
+/// posterior half is darker than the mirror's same half by `halfThresholdHU` with z <= -`halfMinimumZ`,
+/// and the whole region is at least `halfMeanFloorHU` darker than its mirror. A lesion filling half a
+/// region halves the region's mean difference; the half shows it whole. Halves are smaller and two per
+/// region, so their threshold is higher than the region's (calibrated in docs/aspects.md, "Region halves").
+///
 /// Limitation: a comparison with the other side cannot see bilateral, symmetric change.
 public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
     public var thresholdHU: Double
@@ -34,9 +40,29 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
     /// agree; a true lesion moves the mean too, if by less than the mean rule's threshold when it fills
     /// only part of the region.
     public var fractionMeanFloorHU: Double = 0
+    /// How much darker than the mirror's same half (HU) a region's anterior or posterior half must be;
+    /// nil ignores the halves.
+    public var halfThresholdHU: Double? = nil
+    /// Significance a half's comparison needs (z <= -halfMinimumZ).
+    public var halfMinimumZ: Double = defaultCoreMinimumZ
+    /// How much darker than its mirror (region means, HU) a region called on a half must be.
+    public var halfMeanFloorHU: Double = 0
 
     public init(thresholdHU: Double, minimumZ: Double = defaultMinimumZ, nullSpreadHU: Double, minimumVoxels: Int = 10,
-                minimumHypodenseFraction: Double? = nil, fractionMeanFloorHU: Double = 0, coreMinimumZ: Double? = nil) throws {
+                minimumHypodenseFraction: Double? = nil, fractionMeanFloorHU: Double = 0, coreMinimumZ: Double? = nil,
+                halfThresholdHU: Double? = nil, halfMinimumZ: Double = defaultCoreMinimumZ, halfMeanFloorHU: Double = 0) throws {
+        if let t = halfThresholdHU, !(t.isFinite && t > 0) {
+            throw ASPECTSError.invalidArgument("the half rule's threshold \(t) HU must be positive")
+        }
+        guard halfMinimumZ.isFinite, halfMinimumZ >= 0 else {
+            throw ASPECTSError.invalidArgument("the half rule's minimum z \(halfMinimumZ) must be non-negative")
+        }
+        guard halfMeanFloorHU.isFinite, halfMeanFloorHU >= 0 else {
+            throw ASPECTSError.invalidArgument("the half rule's mean floor \(halfMeanFloorHU) HU must be non-negative")
+        }
+        self.halfThresholdHU = halfThresholdHU
+        self.halfMinimumZ = halfMinimumZ
+        self.halfMeanFloorHU = halfMeanFloorHU
         if let z = coreMinimumZ, !(z.isFinite && z >= 0) {
             throw ASPECTSError.invalidArgument("the core rule's minimum z \(z) must be non-negative")
         }
@@ -64,7 +90,8 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
     public func validated() throws -> EarlyIschemicChangeRule {
         try EarlyIschemicChangeRule(thresholdHU: thresholdHU, minimumZ: minimumZ, nullSpreadHU: nullSpreadHU, minimumVoxels: minimumVoxels,
                                     minimumHypodenseFraction: minimumHypodenseFraction, fractionMeanFloorHU: fractionMeanFloorHU,
-                                    coreMinimumZ: coreMinimumZ)
+                                    coreMinimumZ: coreMinimumZ, halfThresholdHU: halfThresholdHU, halfMinimumZ: halfMinimumZ,
+                                    halfMeanFloorHU: halfMeanFloorHU)
     }
 
     /// A weak noise gate: it only stops calls from regions too small or noisy to measure, because the
@@ -81,9 +108,13 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
     /// The core part (same threshold, z <= -3) from phantoms with exact labels, where it can only add noise
     /// (false calls 3 instead of 1 of 1,120 healthy regions), and from pipeline runs on generated patients,
     /// where it found diluted lesions (docs/aspects.md, "The region core").
+    /// The half part (3.5 HU, z <= -3, region at least 1 HU darker) from pipeline runs on 20 generated
+    /// patients with both methods' labels: 1 HU beyond the darkest healthy half (2.5 HU of 726), it finds
+    /// the half-filled lesions the region means dilute (docs/aspects.md, "Region halves").
     public static let calibrated = try! EarlyIschemicChangeRule(thresholdHU: 2.55, minimumZ: defaultMinimumZ, nullSpreadHU: 0.91,
                                                                 minimumHypodenseFraction: 0.35, fractionMeanFloorHU: 1.0,
-                                                                coreMinimumZ: defaultCoreMinimumZ)
+                                                                coreMinimumZ: defaultCoreMinimumZ,
+                                                                halfThresholdHU: 3.5, halfMinimumZ: defaultCoreMinimumZ, halfMeanFloorHU: 1.0)
 
     public static let defaultCoreMinimumZ = 3.0
 
@@ -116,14 +147,23 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
         if let minimum = minimumHypodenseFraction, let f = hypodenseFraction {
             byFraction = f >= minimum && f > (mirrorHypodenseFraction ?? 0) && a.differenceHU < 0 && -a.differenceHU >= fractionMeanFloorHU
         }
+        // The darkest half that passes, when the region's own mean (or core) did not.
+        var half: Int? = nil
+        if let t = halfThresholdHU, !byMean, a.differenceHU < 0, -a.differenceHU >= halfMeanFloorHU {
+            for h in 0..<a.halves.count {
+                guard let c = a.halves[h], -c.differenceHU >= t, -c.zScore >= halfMinimumZ else { continue }
+                if half.flatMap({ a.halves[$0] }).map({ c.differenceHU < $0.differenceHU }) ?? true { half = h }
+            }
+        }
         var confidence = darkEnough && !significant ? 0.5 : normalCDF(abs(margin) / spread)
-        // Called on the fraction alone: the mean model argues against the call, so its confidence would
-        // mislead; say "undecided" rather than invent a probability the calibration did not measure.
-        if byFraction && !byMean { confidence = 0.5 }
-        var call = RegionCall(affected: byMean || byFraction, evaluable: true, hypodensityHU: hypodensity,
+        // Called on the fraction or a half alone: the mean model argues against the call, so its confidence
+        // would mislead; say "undecided" rather than invent a probability the calibration did not measure.
+        if (byFraction || half != nil) && !byMean { confidence = 0.5 }
+        var call = RegionCall(affected: byMean || byFraction || half != nil, evaluable: true, hypodensityHU: hypodensity,
                               marginHU: margin, confidence: confidence)
         call.byHypodenseFraction = byFraction && !byMean
         call.byCore = byCore
+        call.byHalf = byMean || byFraction ? nil : half.map { RegionHalves.names[$0] }
         return call
     }
 }
@@ -143,6 +183,9 @@ public struct RegionCall: Equatable, Sendable {
     public internal(set) var byHypodenseFraction = false
     /// True when the region is affected by its core's comparison (the whole region's mean did not pass).
     public internal(set) var byCore = false
+    /// "anterior" or "posterior" when the region is affected by that half's comparison alone (neither its
+    /// mean, its core nor its hypodense fraction called it).
+    public internal(set) var byHalf: String? = nil
 }
 
 func normalCDF(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }

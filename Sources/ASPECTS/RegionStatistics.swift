@@ -16,6 +16,8 @@ public struct RegionStatistics: Equatable, Sendable {
     /// HU statistics of the tissue voxels of the region's core (`RegionCore`), nil when the scorer
     /// measures whole regions only.
     public var core: IntensityStatistics? = nil
+    /// HU statistics of the tissue of the region's anterior and posterior halves (`RegionHalves`).
+    public var halves: [IntensityStatistics] = []
 
     /// Share of labelled voxels left out as CSF, calcification or blood (0 when the region is empty).
     public var excludedFraction: Double {
@@ -34,6 +36,7 @@ public struct RegionStatistics: Equatable, Sendable {
         if !regions.core[region.code].isEmpty {
             out.core = IntensityStatistics(values: regions.core[region.code].map { ct.data[$0] })
         }
+        out.halves = regions.halves[region.code].map { h in IntensityStatistics(values: h.map { ct.data[$0] }) }
         return out
     }
 }

@@ -10,6 +10,7 @@ public enum RegionTable {
         "mirror_mean_hu", "mirror_median_hu", "mirror_sd_hu", "difference_hu", "ratio", "z", "standard_error_hu",
         "surface_area_mm2", "sphericity", "histogram_variance", "skewness", "excess_kurtosis", "entropy_bits", "uniformity",
         "glcm_contrast", "glcm_homogeneity", "hypodense_fraction", "core_voxels", "core_mean_hu", "core_difference_hu", "core_z",
+        "anterior_half_difference_hu", "anterior_half_z", "posterior_half_difference_hu", "posterior_half_z", "called_by_half",
     ]
 
     public static func csv(_ result: ASPECTSResult) -> String {
@@ -29,6 +30,8 @@ public enum RegionTable {
                 num(d?.histogram.excessKurtosis), num(d?.histogram.entropyBits), num(d?.histogram.uniformity),
                 num(d?.texture.contrast), num(d?.texture.homogeneity), num(r.hypodenseFraction),
                 s.core.map { "\($0.count)" } ?? "", num(s.core?.mean), num(a?.core?.differenceHU), num(a?.core?.zScore),
+                num(a?.halves.first??.differenceHU), num(a?.halves.first??.zScore),
+                num(a?.halves.last??.differenceHU), num(a?.halves.last??.zScore), r.call.byHalf ?? "",
             ]
             lines.append(cells.joined(separator: ","))
         }

@@ -14,6 +14,9 @@ struct RegionVoxels {
     /// Indexed by region code: the tissue voxels of the region's core (see `RegionCore`); empty when no
     /// core margin was asked for.
     var core: [[Int]]
+    /// Indexed by region code: the tissue voxels of the region's anterior and posterior halves (see
+    /// `RegionHalves`).
+    var halves: [[[Int]]]
 
     init(ct: Volume<Float>, labels: Volume<UInt8>, range: HURange, coreMarginMM: Double? = nil) {
         geometry = ct.geometry
@@ -34,6 +37,7 @@ struct RegionVoxels {
             let inside = RegionCore.interior(labels, marginMM: margin)
             for l in 1...20 { core[l] = tissue[l].filter { inside[$0] } }
         }
+        halves = tissue.map { RegionHalves.split($0, geometry: ct.geometry) }
     }
 
     /// Linear offsets of the forward neighbour along each voxel axis.

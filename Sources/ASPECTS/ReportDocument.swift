@@ -68,6 +68,8 @@ public struct ReportDocument: Encodable {
         var byHypodenseFraction: Bool
         /// Called on its core (`RegionCore`) while its whole-region mean would not be.
         var byCore: Bool
+        /// "anterior" or "posterior": called on that half (`RegionHalves`) alone.
+        var byHalf: Nullable<String>
         var evaluable: Bool
         var confidence: Double
         var callConfidence: Double
@@ -92,6 +94,7 @@ public struct ReportDocument: Encodable {
             affected = Nullable(reasons.isEmpty ? r.affected : nil)
             byHypodenseFraction = r.call.byHypodenseFraction
             byCore = r.call.byCore
+            byHalf = Nullable(r.call.byHalf)
             evaluable = r.call.evaluable
             confidence = r.confidence
             callConfidence = r.call.confidence

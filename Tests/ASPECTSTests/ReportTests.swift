@@ -71,7 +71,7 @@ final class ReportTests: XCTestCase {
         let csv = try String(contentsOf: tmp.appendingPathComponent("regions.csv"), encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(csv.count, 21)
         XCTAssertEqual(csv[0].split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
-        XCTAssertTrue(csv[0].hasSuffix(",hypodense_fraction,core_voxels,core_mean_hu,core_difference_hu,core_z"))
+        XCTAssertTrue(csv[0].hasSuffix(",hypodense_fraction,core_voxels,core_mean_hu,core_difference_hu,core_z,anterior_half_difference_hu,anterior_half_z,posterior_half_difference_hu,posterior_half_z,called_by_half"))
         for line in csv.dropFirst() {
             XCTAssertEqual(line.split(separator: ",", omittingEmptySubsequences: false).count, RegionTable.columns.count)
         }
