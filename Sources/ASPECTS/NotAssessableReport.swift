@@ -18,25 +18,8 @@ public struct NotAssessableReport {
 
     public static let fileNames = ["aspects.json", "report.html"]
 
-    struct Document: Encodable {
-        var software: String
-        var note: String
-        var inputs: [String: String]
-        var status: String
-        var notAssessableReasons: [String]
-        var gates: [GateFinding]
-        var aspects: ReportDocument.Scores
-        var score: Nullable<Int>
-    }
-
     public func jsonData() throws -> Data {
-        let doc = Document(software: software, note: ASPECTSReport.disclaimer, inputs: inputs,
-                           status: AssessmentStatus.notAssessable.rawValue, notAssessableReasons: reasons.map(\.message),
-                           gates: reasons, aspects: .init(right: Nullable(nil), left: Nullable(nil)), score: Nullable(nil))
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try e.encode(doc)
+        try ReportDocument(refused: reasons, inputs: inputs, software: software).jsonData()
     }
 
     public var html: String {

@@ -112,22 +112,36 @@ public struct ReportDocument: Encodable {
         }
     }
 
+    // What every aspects.json holds, a refused scan's (`NotAssessableReport`) too.
     var software: String
     var note: String
     var inputs: [String: String]
     /// "scored", "partially_assessable" or "not_assessable"; with the reasons a reader can check.
     var status: String
     var notAssessableReasons: [String]
-    var warnings: [String]
     var gates: [GateFinding]
     var aspects: Scores
-    var affectedSide: Nullable<String>
     var score: Nullable<Int>
-    var affectedRegions: [String]
-    var levels: [String: Int]
-    var rule: Rule
-    var regions: [Region]
-    var hypodensity: Nullable<HypodensitySummary>
+    // What only a measured scan has: nil leaves the key out of a refused scan's document.
+    var warnings: [String]?
+    var affectedSide: Nullable<String>?
+    var affectedRegions: [String]?
+    var levels: [String: Int]?
+    var rule: Rule?
+    var regions: [Region]?
+    var hypodensity: Nullable<HypodensitySummary>?
+
+    /// The document of a scan refused before any region was measured: no score, no regions.
+    init(refused reasons: [GateFinding], inputs: [String: String], software: String) {
+        self.software = software
+        note = ASPECTSReport.disclaimer
+        self.inputs = inputs
+        status = AssessmentStatus.notAssessable.rawValue
+        notAssessableReasons = reasons.map(\.message)
+        gates = reasons
+        aspects = Scores(right: Nullable(nil), left: Nullable(nil))
+        score = Nullable(nil)
+    }
 
     public init(result: ASPECTSResult, inputs: [String: String], levels: [String: Int], software: String) {
         self.software = software

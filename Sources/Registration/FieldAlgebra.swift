@@ -1,8 +1,9 @@
 import ImageCore
 
-/// Dense-field operations on a shared grid (voxel units): warping an image, composing two maps,
-/// smoothing and rescaling. These are the inner loops of SyN, so they work on raw pointers and
-/// parallelise over k-slices; positions outside the grid are clamped to its border.
+/// Dense-field operations on a shared grid (voxel units) for the planar fields of the public API
+/// (`DisplacementField`; the SyN iterations use `InterleavedField`): warping an image, composing two maps
+/// and smoothing. They work on raw pointers and parallelise over k-slices; positions outside the grid
+/// are clamped to its border.
 enum FieldAlgebra {
     /// out(x) = image(x + u(x)) on the field's grid; `image` lives on the same grid.
     static func warp(_ image: UnsafePointer<Float>, _ u: UnsafePointer<Float>, _ s: GridShape,
@@ -61,31 +62,6 @@ enum FieldAlgebra {
         guard sigma > 0.05 else { return }
         for c in 0..<3 {
             BufferFilter.gaussian(u + c * s.count, s, sigma: SIMD3(repeating: sigma), scratch: scratch)
-        }
-    }
-
-    /// Largest vector length (voxels) of a planar 3-component buffer.
-    static func maximumNorm(_ u: UnsafePointer<Float>, _ n: Int) -> Float {
-        let chunks = Swift.max(1, Swift.min(Parallelism.current.threadCount * 4, n / 32768))
-        var partial = [Float](repeating: 0, count: chunks)
-        partial.withUnsafeMutableBufferPointer { pb in
-            let pp = pb.baseAddress!
-            parallelFor(chunks) { c in
-                let lo = c * n / chunks, hi = (c + 1) * n / chunks
-                var best: Float = 0
-                for q in lo..<hi {
-                    let l = u[q] * u[q] + u[n + q] * u[n + q] + u[2 * n + q] * u[2 * n + q]
-                    best = Swift.max(best, l)
-                }
-                pp[c] = best
-            }
-        }
-        return (partial.max() ?? 0).squareRoot()
-    }
-
-    static func scale(_ u: UnsafeMutablePointer<Float>, count: Int, by f: Float) {
-        parallelChunks(count, minChunk: 1 << 16) { range in
-            for q in range { u[q] *= f }
         }
     }
 }

@@ -56,7 +56,7 @@ public struct FieldInversion {
                                 var q = s.index(0, j, k)
                                 for i in 0..<s.nx {
                                     let d = vp[q]
-                                    let w = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample4(uu)
+                                    let w = TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(uu)
                                     // residual of the current estimate: v + u(y + v) should vanish
                                     let r = d + w
                                     let e = (r * r).sum().squareRoot()

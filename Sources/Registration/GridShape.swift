@@ -46,21 +46,10 @@ struct TrilinearStencil {
         i000 = (z0 * s.ny + y0) * s.nx + x0
     }
 
+    /// Trilinear interpolation of a scalar image or of packed vectors (e.g. a field stored as SIMD4, or
+    /// value and gradient stored together): one body for both, specialised for each within the module.
     @inline(__always)
-    func sample(_ p: UnsafePointer<Float>) -> Float {
-        let a = i000
-        let c00 = p[a] + fx * (p[a + dx] - p[a])
-        let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
-        let c01 = p[a + dz] + fx * (p[a + dz + dx] - p[a + dz])
-        let c11 = p[a + dz + dy] + fx * (p[a + dz + dy + dx] - p[a + dz + dy])
-        let c0 = c00 + fy * (c10 - c00)
-        let c1 = c01 + fy * (c11 - c01)
-        return c0 + fz * (c1 - c0)
-    }
-
-    /// Trilinear interpolation of packed 4-vectors (e.g. value and gradient stored together).
-    @inline(__always)
-    func sample4(_ p: UnsafePointer<SIMD4<Float>>) -> SIMD4<Float> {
+    func sample<V: TrilinearSample>(_ p: UnsafePointer<V>) -> V {
         let a = i000
         let c00 = p[a] + fx * (p[a + dx] - p[a])
         let c10 = p[a + dy] + fx * (p[a + dy + dx] - p[a + dy])
@@ -71,6 +60,17 @@ struct TrilinearStencil {
         return c0 + fz * (c1 - c0)
     }
 }
+
+/// What `TrilinearStencil.sample` blends: a Float, or a SIMD vector of Floats blended lane by lane
+/// with the same arithmetic (so a vector sample equals the scalar samples of its components).
+protocol TrilinearSample {
+    static func + (a: Self, b: Self) -> Self
+    static func - (a: Self, b: Self) -> Self
+    static func * (t: Float, v: Self) -> Self
+}
+
+extension Float: TrilinearSample {}
+extension SIMD4: TrilinearSample where Scalar == Float {}
 
 /// True when a continuous index lies in the grid, extended by half a voxel on each side as ITK does
 /// for its "inside buffer" test.

@@ -22,12 +22,6 @@ enum InterleavedField {
         }
     }
 
-    /// Trilinear gather of a vector field (clamped to the grid).
-    @inline(__always)
-    static func sample(_ p: UnsafePointer<Vector>, _ st: TrilinearStencil) -> Vector {
-        st.sample4(p)
-    }
-
     /// out(x) = image(x + u(x)).
     static func warp(_ image: UnsafePointer<Float>, _ u: UnsafePointer<Vector>, _ s: GridShape,
                      into out: UnsafeMutablePointer<Float>) {
@@ -51,7 +45,7 @@ enum InterleavedField {
                 var q = s.index(0, j, k)
                 for i in 0..<s.nx {
                     let d = b[q]
-                    c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample4(a)
+                    c[q] = d + TrilinearStencil(s, Float(i) + d.x, Float(j) + d.y, Float(k) + d.z).sample(a)
                     q += 1
                 }
             }

@@ -102,7 +102,7 @@ public final class LinearMetricEvaluator {
                                         let p = pts[q]
                                         let (x, y, z) = toIndex.apply(p.x, p.y, p.z)
                                         guard x >= 0, y >= 0, z >= 0, x <= hx, y <= hy, z <= hz else { continue }
-                                        let v = TrilinearStencil(s, x, y, z).sample4(img)
+                                        let v = TrilinearStencil(s, x, y, z).sample(img)
                                         mvp[q] = v.x
                                         gwp[q] = v.y * c0 + v.z * c1 + v.w * c2
                                         vp[q] = true

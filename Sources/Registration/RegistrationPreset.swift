@@ -11,37 +11,39 @@ public enum RegistrationPreset: String, Codable, Sendable, CaseIterable {
         switch self {
         case .fast:
             return RegistrationParameters(
-                linear: LinearParameters(rigidLevels: [.init(spacing: 8, iterations: 60), .init(spacing: 4, iterations: 40)],
-                                         affineLevels: [.init(spacing: 8, iterations: 60), .init(spacing: 4, iterations: 40)],
-                                         maximumSamples: 30_000),
-                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 60), .init(spacing: 4, iterations: 40),
-                                            .init(spacing: 2, iterations: 20)],
+                linear: LinearParameters(levels: schedule([8: 60, 4: 40]), maximumSamples: 30_000),
+                syn: SyNParameters(levels: schedule([8: 60, 4: 40, 2: 20]),
                                    gradientStep: 0.3, updateSigma: 1.732, totalSigma: 0.5, radius: 2, symmetric: false),
                 minimumSpacing: 2)
         case .default:
             return RegistrationParameters(
-                linear: LinearParameters(rigidLevels: [.init(spacing: 8, iterations: 100), .init(spacing: 4, iterations: 60),
-                                                       .init(spacing: 2, iterations: 30)],
-                                         affineLevels: [.init(spacing: 8, iterations: 100), .init(spacing: 4, iterations: 60),
-                                                        .init(spacing: 2, iterations: 30)]),
+                linear: LinearParameters(levels: schedule([8: 100, 4: 60, 2: 30])),
                 // More iterations or a larger update σ help the noise-free known-deformation benchmark
                 // (+0.01 to +0.03 Dice) but cost 0.005-0.015 on the noisy, skull-stripped synthetic patient of
                 // LabelTransferTests, which is closer to real scans; they went to `aggressive` instead.
-                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 80), .init(spacing: 4, iterations: 60),
-                                            .init(spacing: 2, iterations: 40), .init(spacing: 1, iterations: 15)],
+                syn: SyNParameters(levels: schedule([8: 80, 4: 60, 2: 40, 1: 15]),
                                    gradientStep: 0.25, updateSigma: 1.732, totalSigma: 0.5, radius: 2, symmetric: true),
                 minimumSpacing: 1)
         case .aggressive:
             return RegistrationParameters(
-                linear: LinearParameters(rigidLevels: [.init(spacing: 8, iterations: 150), .init(spacing: 4, iterations: 100),
-                                                       .init(spacing: 2, iterations: 50)],
-                                         affineLevels: [.init(spacing: 8, iterations: 150), .init(spacing: 4, iterations: 100),
-                                                        .init(spacing: 2, iterations: 50)],
-                                         maximumSamples: 100_000),
-                syn: SyNParameters(levels: [.init(spacing: 8, iterations: 200), .init(spacing: 4, iterations: 300),
-                                            .init(spacing: 2, iterations: 150), .init(spacing: 1, iterations: 30)],
+                linear: LinearParameters(levels: schedule([8: 150, 4: 100, 2: 50]), maximumSamples: 100_000),
+                syn: SyNParameters(levels: schedule([8: 200, 4: 300, 2: 150, 1: 30]),
                                    gradientStep: 0.3, updateSigma: 2.5, totalSigma: 0.4, radius: 2, symmetric: true),
                 minimumSpacing: 1)
         }
+    }
+
+    /// Levels from (spacing mm: iterations) pairs, coarse to fine, in the order written.
+    private func schedule(_ levels: KeyValuePairs<Double, Int>) -> [ResolutionLevel] {
+        levels.map { ResolutionLevel(spacing: $0.key, iterations: $0.value) }
+    }
+}
+
+extension LinearParameters {
+    /// The rigid and the affine stage on one schedule, as every preset runs them, so that a preset
+    /// states it once; nil `maximumSamples` keeps the default.
+    init(levels: [ResolutionLevel], maximumSamples: Int? = nil) {
+        self.init(rigidLevels: levels, affineLevels: levels)
+        if let maximumSamples { self.maximumSamples = maximumSamples }
     }
 }
