@@ -69,38 +69,17 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Appends the next `count` bytes to `bytes`: what the buffer holds is appended from it (one
-    /// copy, no zero-filling first), a long remainder is received straight into the array's new tail.
-    /// How the SCP gathers a data set PDV by PDV without a buffer per PDU.
-    func read(_ count: Int, appendingTo bytes: inout [UInt8]) throws {
-        try consume(count) { chunk in bytes.append(contentsOf: chunk) } direct: { want in
-            let old = bytes.count
-            bytes.append(contentsOf: repeatElement(0, count: want))
-            try bytes.withUnsafeMutableBytes { try read(into: UnsafeMutableRawBufferPointer(rebasing: $0[old...])) }
-        }
-    }
-
-    /// Reads and drops the next `count` bytes (a data set over the instance limit).
+    /// Reads and drops the next `count` bytes (a data set over the instance limit or refused).
     func discard(_ count: Int) throws {
-        try consume(count) { _ in } direct: { want in
-            // The buffer is empty here; never ask for more than is left, so no next PDU is lost.
-            var left = want
-            while left > 0 { left -= try receive(into: buffer.baseAddress!, count: min(left, buffer.count)) }
-        }
-    }
-
-    /// Hands the next `count` bytes to `chunk` piece by piece from the buffer (refilled as needed), or
-    /// to `direct` once the rest is at least a buffer long.
-    private func consume(_ count: Int, chunk: (UnsafeRawBufferPointer) throws -> Void, direct: (Int) throws -> Void) throws {
         var left = count
         while left > 0 {
             if start == end {
-                if left >= buffer.count { return try direct(left) }
-                end = try receive(into: buffer.baseAddress!, count: buffer.count)
-                start = 0
+                // Never ask for more than is left once the buffer is empty, so no next PDU is lost.
+                let n = try receive(into: buffer.baseAddress!, count: min(left, buffer.count))
+                if n < left { left -= n; continue }
+                return
             }
             let take = min(left, end - start)
-            try chunk(UnsafeRawBufferPointer(rebasing: buffer[start..<start + take]))
             start += take
             left -= take
         }

@@ -17,7 +17,7 @@ final class SCPAssociation {
     private var channel: MessageChannel!
     /// The command set being received, and the data set: both reused from message to message.
     private var commandBytes: [UInt8] = []
-    private var dataSet: [UInt8] = []
+    private var dataSet = DataSetBuffer()
     private var incoming: IncomingDataSet?
 
     init(connection: Connection, configuration: SCPConfiguration,
@@ -156,7 +156,7 @@ final class SCPAssociation {
             if control & 1 != 0 {
                 guard incoming == nil else { throw NetworkError.unexpectedPDU("command fragment while a data set was expected") }
                 guard commandBytes.count + count <= 1 << 16 else { throw NetworkError.malformedCommand("command set larger than 64 KiB") }
-                try connection.read(count, appendingTo: &commandBytes)
+                commandBytes += try connection.readBytes(count)
                 guard isLast else { continue }
                 let command = try DIMSECommand.decode(commandBytes)
                 commandBytes.removeAll(keepingCapacity: true)
@@ -180,7 +180,7 @@ final class SCPAssociation {
     /// A command with a data set arrived: checks it (a refused one has its data set read and dropped)
     /// and opens the storage's stream.
     private func begin(_ command: DIMSECommand, context: UInt8) {
-        dataSet.removeAll(keepingCapacity: true)
+        dataSet.reset()
         if let refusal = refusal(of: command, context: context) {
             incoming = IncomingDataSet(command: command, context: context, refusal: refusal, instance: nil)
             return
@@ -204,12 +204,12 @@ final class SCPAssociation {
             d.dropped = dataSet.count + count
             d.stream?.cancel()
             d.stream = nil
-            dataSet.removeAll(keepingCapacity: true)
+            dataSet.reset()
             try connection.discard(count)
         } else {
-            try connection.read(count, appendingTo: &dataSet)
+            try dataSet.read(count, from: connection)
             if let stream = d.stream, isLast || dataSet.count - d.streamed >= Self.streamChunk {
-                dataSet.withUnsafeBytes { stream.append(UnsafeRawBufferPointer(rebasing: $0[d.streamed...])) }
+                dataSet.withUnsafeBytes(from: d.streamed) { stream.append($0) }
                 d.streamed = dataSet.count
             }
         }
@@ -219,10 +219,7 @@ final class SCPAssociation {
     private func finish() throws -> Bool {
         guard let d = incoming else { return false }
         incoming = nil
-        defer {
-            // The buffer is kept for the next instance, unless an unusually large one grew it.
-            if dataSet.capacity > 64 << 20 { dataSet = [] } else { dataSet.removeAll(keepingCapacity: true) }
-        }
+        defer { dataSet.reset() }
         let limit = configuration.limits.maxInstanceBytes
         if d.dropped > 0 {
             log("C-STORE from \(who) refused: data set larger than the instance limit of \(limit) bytes")
@@ -235,7 +232,7 @@ final class SCPAssociation {
             try channel.send(contextID: d.context, command: d.command.response(status: r.status, comment: r.comment))
             return false
         }
-        instance.dataSet = dataSet[...]
+        instance.dataSet = dataSet.contents
         instance.stream = d.stream
         let outcome = store(instance)
         try channel.send(contextID: d.context, command: d.command.response(status: outcome.status, comment: outcome.comment))
