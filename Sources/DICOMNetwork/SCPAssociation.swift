@@ -133,9 +133,9 @@ final class SCPAssociation {
     }
 
     /// Reads one P-DATA-TF body of `length` bytes. Each PDV's data goes straight from the socket into
-    /// the command or data set it belongs to: no buffer per PDU and no join at the end (16 KiB PDUs,
-    /// what `storescu` sends, made the join a seventh of the node's receive time). Returns the
-    /// instances stored.
+    /// the command or data set it belongs to: no buffer per PDU and no join at the end (`storescu`
+    /// sends 128 KiB PDUs, four or five per CT image; the join was a seventh of the node's receive
+    /// samples). Returns the instances stored.
     private func receiveData(_ length: Int) throws -> Int {
         guard length > 0 else { throw NetworkError.malformedPDU("P-DATA-TF without any PDV") }
         var left = length
