@@ -64,9 +64,12 @@ struct ByteReader {
     mutating func skip(_ n: Int, _ what: String) throws { try need(n, what); position += n }
 
     /// Text of a UID or AE title: trailing NULs and spaces (padding) removed, leading spaces too.
-    static func text<C: Collection>(_ c: C) -> String where C.Element == UInt8 {
-        let s = String(decoding: c, as: UTF8.self)
-        return s.trimmingCharacters(in: CharacterSet(charactersIn: " \0"))
+    /// Trimmed as bytes, before decoding (Foundation's `trimmingCharacters` showed in receive profiles:
+    /// every C-STORE command carries two UIDs).
+    static func text<C: BidirectionalCollection>(_ c: C) -> String where C.Element == UInt8 {
+        let pad: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0 }
+        guard let first = c.firstIndex(where: { !pad($0) }), let last = c.lastIndex(where: { !pad($0) }) else { return "" }
+        return String(decoding: c[first...last], as: UTF8.self)
     }
 }
 

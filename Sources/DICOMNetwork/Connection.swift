@@ -69,6 +69,22 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Reads and drops the next `count` bytes (a data set over the instance limit or refused).
+    func discard(_ count: Int) throws {
+        var left = count
+        while left > 0 {
+            if start == end {
+                // Never ask for more than is left once the buffer is empty, so no next PDU is lost.
+                let n = try receive(into: buffer.baseAddress!, count: min(left, buffer.count))
+                if n < left { left -= n; continue }
+                return
+            }
+            let take = min(left, end - start)
+            start += take
+            left -= take
+        }
+    }
+
     func readBytes(_ count: Int) throws -> [UInt8] {
         // Not zeroed first: every byte is overwritten, or the read throws and the array is dropped.
         try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in

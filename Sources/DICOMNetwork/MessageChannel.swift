@@ -6,6 +6,10 @@ struct MessageChannel {
     /// The peer's maximum PDU length (0: the peer set no limit).
     let peerMaxPDU: UInt32
 
+    /// PDUs up to this much data (every command, small data sets) are copied into one buffer and sent
+    /// whole; longer ones go out as header and data without the copy.
+    static let coalesceLimit = 1 << 16
+
     /// Largest PDV data per PDU: the PDU body holds the 6-byte PDV header too.
     var fragmentSize: Int {
         let limit = peerMaxPDU == 0 ? 1 << 20 : Int(peerMaxPDU)
@@ -17,8 +21,17 @@ struct MessageChannel {
         repeat {
             let n = min(fragmentSize, bytes.count - offset)
             let last = offset + n == bytes.count
-            try connection.write(PDUEncoder.singlePDVHeader(contextID: contextID, isCommand: isCommand, isLast: last, dataCount: n))
-            if n > 0 { try connection.write(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])) }
+            var pdu = PDUEncoder.singlePDVHeader(contextID: contextID, isCommand: isCommand, isLast: last, dataCount: n)
+            let data = UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + n])
+            if n <= Self.coalesceLimit {
+                // One send for header and data: with TCP_NODELAY two sends are two segments, and a peer
+                // waiting for the answer wakes for the header only to sleep again until the data.
+                pdu.append(contentsOf: data)
+                try connection.write(pdu)
+            } else {
+                try connection.write(pdu)
+                try connection.write(data)
+            }
             offset += n
         } while offset < bytes.count
     }

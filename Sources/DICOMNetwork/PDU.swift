@@ -11,6 +11,15 @@ public struct PDV: Equatable, Sendable {
         self.isLast = isLast
         self.data = data
     }
+
+    /// Checks a PDV item length (context id, control header and data) against the bytes left in its
+    /// PDU: the one check of both the decoder and the SCP's streaming reader.
+    static func itemLength(_ length: UInt32, remaining: Int) throws -> Int {
+        let len = Int(length)
+        guard len >= 2 else { throw NetworkError.malformedPDU("PDV length \(len) is shorter than its 2-byte header") }
+        guard len <= remaining else { throw NetworkError.malformedPDU("PDV: needs \(len) bytes, \(remaining) left") }
+        return len
+    }
 }
 
 /// A decoded Upper Layer PDU.

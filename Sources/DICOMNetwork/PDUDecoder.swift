@@ -17,9 +17,7 @@ public enum PDUDecoder {
         case .dataTF:
             var pdvs: [PDV] = []
             while r.remaining > 0 {
-                let len = Int(try r.u32("PDV length"))
-                guard len >= 2 else { throw NetworkError.malformedPDU("PDV length \(len) is shorter than its 2-byte header") }
-                try r.need(len, "PDV")
+                let len = try PDV.itemLength(try r.u32("PDV length"), remaining: r.remaining)
                 let id = try r.u8("PDV context id")
                 let mch = try r.u8("PDV control header")
                 let data = try r.take(len - 2, "PDV data")

@@ -16,10 +16,11 @@ public struct PDUReader {
     }
 
     /// Checks a six-byte header; returns the type and body length.
-    public func checkHeader(_ h: [UInt8]) throws -> (type: UInt8, length: Int) {
+    public func checkHeader<C: Collection>(_ h: C) throws -> (type: UInt8, length: Int) where C.Element == UInt8, C.Index == Int {
         guard h.count == 6 else { throw NetworkError.malformedPDU("header of \(h.count) bytes") }
-        let type = h[0]
-        let length = UInt32(h[2]) << 24 | UInt32(h[3]) << 16 | UInt32(h[4]) << 8 | UInt32(h[5])
+        let s = h.startIndex
+        let type = h[s]
+        let length = UInt32(h[s + 2]) << 24 | UInt32(h[s + 3]) << 16 | UInt32(h[s + 4]) << 8 | UInt32(h[s + 5])
         guard let max = limit(for: type) else {
             throw NetworkError.malformedPDU("unknown PDU type 0x\(String(type, radix: 16))")
         }
@@ -34,9 +35,18 @@ public struct PDUReader {
 
     /// Reads the next PDU; throws on a closed connection, a timeout, a limit or malformed bytes.
     public func read(from c: Connection) throws -> PDU {
-        let (type, length) = try checkHeader(try c.readBytes(6))
+        let (type, length) = try readHeader(from: c)
         let body = try c.readBytes(length)
         return try PDUDecoder.decode(type: type, body: body)
+    }
+
+    /// Reads and checks the next six-byte header only (no allocation): the SCP reads P-DATA-TF bodies
+    /// PDV by PDV, straight into the data set they belong to.
+    func readHeader(from c: Connection) throws -> (type: UInt8, length: Int) {
+        try withUnsafeTemporaryAllocation(byteCount: 6, alignment: 1) { h in
+            try c.read(into: h)
+            return try checkHeader(UnsafeRawBufferPointer(h))
+        }
     }
 
     /// Decodes one PDU from a byte array (tests and fuzzing: the same checks as `read`).

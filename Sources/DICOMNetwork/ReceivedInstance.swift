@@ -7,9 +7,11 @@ public struct ReceivedInstance: Sendable {
     public var callingAE: String
     /// host:port of the sender.
     public var peer: String
-    /// The data set exactly as received, in `transferSyntaxUID` (a slice of the PDU it came in when it
-    /// came in one piece: no copy).
+    /// The data set exactly as received, in `transferSyntaxUID`.
     public var dataSet: ArraySlice<UInt8>
+    /// The stream `StorageSCP`'s `open` returned for this data set, already given all of `dataSet`;
+    /// nil when none was opened (then the callback has only `dataSet`).
+    public var stream: (any DataSetStream)? = nil
 }
 
 /// The status (and optional error comment) of a C-STORE response.

@@ -1,11 +1,13 @@
 /// One association on the acceptor side, run on its own thread from A-ASSOCIATE-RQ to release or
 /// abort. C-ECHO is answered; C-STORE data sets are collected PDV by PDV (with the instance size
-/// limit applied as they arrive) and handed to `store`; anything the protocol does not allow ends the
+/// limit applied as they arrive, and passed on to the storage's stream while they do) and handed to
+/// `store`; anything the protocol does not allow ends the
 /// association with A-ABORT. Every way out closes the socket; none throws past `run`.
 final class SCPAssociation {
     let connection: Connection
     let configuration: SCPConfiguration
     let store: @Sendable (ReceivedInstance) -> StoreOutcome
+    let open: (@Sendable (ReceivedInstance) -> (any DataSetStream)?)?
     let log: @Sendable (String) -> Void
     let reader: PDUReader
 
@@ -13,12 +15,18 @@ final class SCPAssociation {
     private var contexts: [UInt8: AcceptedContext] = [:]
     private var abstractSyntax: [UInt8: String] = [:]
     private var channel: MessageChannel!
+    /// The command set being received, and the data set: both reused from message to message.
+    private var commandBytes: [UInt8] = []
+    private var dataSet = DataSetBuffer()
+    private var incoming: IncomingDataSet?
 
     init(connection: Connection, configuration: SCPConfiguration,
-         store: @escaping @Sendable (ReceivedInstance) -> StoreOutcome, log: @escaping @Sendable (String) -> Void) {
+         store: @escaping @Sendable (ReceivedInstance) -> StoreOutcome,
+         open: (@Sendable (ReceivedInstance) -> (any DataSetStream)?)? = nil, log: @escaping @Sendable (String) -> Void) {
         self.connection = connection
         self.configuration = configuration
         self.store = store
+        self.open = open
         self.log = log
         self.reader = PDUReader(limits: configuration.limits)
     }
@@ -28,7 +36,10 @@ final class SCPAssociation {
     /// Serves the association; returns the number of instances stored.
     @discardableResult
     func run() -> Int {
-        defer { connection.close() }
+        defer {
+            incoming?.stream?.cancel()   // the association ended inside a data set: nothing of it is kept
+            connection.close()
+        }
         do {
             guard try negotiate() else { return 0 }
             return try serve()
@@ -97,65 +108,18 @@ final class SCPAssociation {
         return false
     }
 
-    /// The P-DATA loop until A-RELEASE-RQ.
+    /// The loop until A-RELEASE-RQ: P-DATA-TF bodies are read PDV by PDV (`receiveData`), any other
+    /// PDU whole.
     private func serve() throws -> Int {
         var stored = 0
-        var commandBytes: [UInt8] = []
-        var pending: (command: DIMSECommand, context: UInt8)?
-        // Fragments are kept as received and joined once at the end (a data set that came in one PDV is
-        // not copied at all): the PDU bodies are the only buffers.
-        var fragments: [ArraySlice<UInt8>] = []
-        var received = 0
-        var dropped = 0   // bytes of a data set over the instance limit, read and discarded
-        let limit = configuration.limits.maxInstanceBytes
         while true {
-            let pdu = try reader.read(from: connection)
+            let (type, length) = try reader.readHeader(from: connection)
+            if type == PDUType.dataTF.rawValue {
+                stored += try receiveData(length)
+                continue
+            }
+            let pdu = try PDUDecoder.decode(type: type, body: try connection.readBytes(length))
             switch pdu {
-            case .data(let pdvs):
-                for pdv in pdvs {
-                    guard contexts[pdv.contextID] != nil else {
-                        throw NetworkError.malformedPDU("PDV on presentation context \(pdv.contextID), which was not accepted")
-                    }
-                    if pdv.isCommand {
-                        guard pending == nil else { throw NetworkError.unexpectedPDU("command fragment while a data set was expected") }
-                        commandBytes += pdv.data
-                        guard commandBytes.count <= 1 << 16 else { throw NetworkError.malformedCommand("command set larger than 64 KiB") }
-                        guard pdv.isLast else { continue }
-                        let command = try DIMSECommand.decode(commandBytes)
-                        commandBytes.removeAll(keepingCapacity: true)
-                        if command.hasDataSet {
-                            pending = (command, pdv.contextID)
-                            fragments.removeAll()
-                            received = 0
-                            dropped = 0
-                        } else {
-                            try respond(to: command, context: pdv.contextID)
-                        }
-                    } else {
-                        guard let (command, context) = pending, context == pdv.contextID else {
-                            throw NetworkError.unexpectedPDU("data set fragment without a command on context \(pdv.contextID)")
-                        }
-                        if dropped == 0 && received + pdv.data.count <= limit {
-                            fragments.append(pdv.data)
-                            received += pdv.data.count
-                        } else {
-                            dropped += received + pdv.data.count
-                            fragments.removeAll()
-                            received = 0
-                        }
-                        guard pdv.isLast else { continue }
-                        pending = nil
-                        if dropped > 0 {
-                            log("C-STORE from \(who) refused: data set larger than the instance limit of \(limit) bytes")
-                            try channel.send(contextID: context, command: command.response(
-                                status: DIMSEStatus.refusedOutOfResources, comment: "instance larger than \(limit) bytes"))
-                        } else if try storeInstance(command, context: context, data: Self.join(fragments, count: received)) {
-                            stored += 1
-                        }
-                        fragments.removeAll()
-                        received = 0
-                    }
-                }
             case .releaseRQ:
                 try connection.write(PDUEncoder.encode(.releaseRP))
                 log("association \(who) released: \(stored) instance(s) stored")
@@ -168,12 +132,111 @@ final class SCPAssociation {
         }
     }
 
-    static func join(_ fragments: [ArraySlice<UInt8>], count: Int) -> ArraySlice<UInt8> {
-        if fragments.count == 1 { return fragments[0] }
-        var out: [UInt8] = []
-        out.reserveCapacity(count)
-        for f in fragments { out += f }
-        return out[...]
+    /// Reads one P-DATA-TF body of `length` bytes. Each PDV's data goes straight from the socket into
+    /// the command or data set it belongs to: no buffer per PDU and no join at the end (`storescu`
+    /// sends 128 KiB PDUs, four or five per CT image; the join was a seventh of the node's receive
+    /// samples). Returns the instances stored.
+    private func receiveData(_ length: Int) throws -> Int {
+        guard length > 0 else { throw NetworkError.malformedPDU("P-DATA-TF without any PDV") }
+        var left = length
+        var stored = 0
+        while left > 0 {
+            guard left >= 4 else { throw NetworkError.malformedPDU("PDV length: needs 4 bytes, \(left) left") }
+            let (itemLength, id, control) = try withUnsafeTemporaryAllocation(byteCount: 6, alignment: 1) { h in
+                try connection.read(into: UnsafeMutableRawBufferPointer(rebasing: h[0..<4]))
+                let n = try PDV.itemLength(UInt32(h[0]) << 24 | UInt32(h[1]) << 16 | UInt32(h[2]) << 8 | UInt32(h[3]), remaining: left - 4)
+                try connection.read(into: UnsafeMutableRawBufferPointer(rebasing: h[4..<6]))
+                return (n, h[4], h[5])
+            }
+            left -= 4 + itemLength
+            let count = itemLength - 2, isLast = control & 2 != 0
+            guard contexts[id] != nil else {
+                throw NetworkError.malformedPDU("PDV on presentation context \(id), which was not accepted")
+            }
+            if control & 1 != 0 {
+                guard incoming == nil else { throw NetworkError.unexpectedPDU("command fragment while a data set was expected") }
+                guard commandBytes.count + count <= 1 << 16 else { throw NetworkError.malformedCommand("command set larger than 64 KiB") }
+                commandBytes += try connection.readBytes(count)
+                guard isLast else { continue }
+                let command = try DIMSECommand.decode(commandBytes)
+                commandBytes.removeAll(keepingCapacity: true)
+                if command.hasDataSet { begin(command, context: id) } else { try respond(to: command, context: id) }
+            } else {
+                guard incoming?.context == id else {
+                    throw NetworkError.unexpectedPDU("data set fragment without a command on context \(id)")
+                }
+                try receiveFragment(count, isLast: isLast)
+                guard isLast else { continue }
+                if try finish() { stored += 1 }
+            }
+        }
+        return stored
+    }
+
+    /// Data set bytes handed to the stream at a time: small enough that writing keeps pace with
+    /// receiving, large enough that a 512 KiB image costs a handful of system calls.
+    static let streamChunk = 1 << 16
+
+    /// A command with a data set arrived: checks it (a refused one has its data set read and dropped)
+    /// and opens the storage's stream.
+    private func begin(_ command: DIMSECommand, context: UInt8) {
+        dataSet.reset()
+        if let refusal = refusal(of: command, context: context) {
+            incoming = IncomingDataSet(command: command, context: context, refusal: refusal, instance: nil)
+            return
+        }
+        let instance = ReceivedInstance(sopClassUID: command.affectedSOPClassUID ?? "", sopInstanceUID: command.affectedSOPInstanceUID ?? "",
+                                        transferSyntaxUID: contexts[context]!.transferSyntax, callingAE: callingAE,
+                                        peer: connection.peer, dataSet: [])
+        incoming = IncomingDataSet(command: command, context: context, refusal: nil, instance: instance, stream: open?(instance))
+    }
+
+    /// Reads `count` bytes of the incoming data set: into the buffer (and on to the stream a chunk at a
+    /// time), or dropped when the command was refused or the instance limit is passed.
+    private func receiveFragment(_ count: Int, isLast: Bool) throws {
+        guard var d = incoming else { return }
+        defer { incoming = d }
+        let limit = configuration.limits.maxInstanceBytes
+        if d.refusal != nil || d.dropped > 0 {
+            d.dropped += d.refusal == nil ? count : 0
+            try connection.discard(count)
+        } else if dataSet.count + count > limit {
+            d.dropped = dataSet.count + count
+            d.stream?.cancel()
+            d.stream = nil
+            dataSet.reset()
+            try connection.discard(count)
+        } else {
+            try dataSet.read(count, from: connection)
+            if let stream = d.stream, isLast || dataSet.count - d.streamed >= Self.streamChunk {
+                dataSet.withUnsafeBytes(from: d.streamed) { stream.append($0) }
+                d.streamed = dataSet.count
+            }
+        }
+    }
+
+    /// The data set is complete: answers the C-STORE; true when stored.
+    private func finish() throws -> Bool {
+        guard let d = incoming else { return false }
+        incoming = nil
+        defer { dataSet.reset() }
+        let limit = configuration.limits.maxInstanceBytes
+        if d.dropped > 0 {
+            log("C-STORE from \(who) refused: data set larger than the instance limit of \(limit) bytes")
+            try channel.send(contextID: d.context, command: d.command.response(
+                status: DIMSEStatus.refusedOutOfResources, comment: "instance larger than \(limit) bytes"))
+            return false
+        }
+        guard var instance = d.instance else {
+            let r = d.refusal ?? StoreOutcome(status: DIMSEStatus.cannotUnderstand)
+            try channel.send(contextID: d.context, command: d.command.response(status: r.status, comment: r.comment))
+            return false
+        }
+        instance.dataSet = dataSet.contents
+        instance.stream = d.stream
+        let outcome = store(instance)
+        try channel.send(contextID: d.context, command: d.command.response(status: outcome.status, comment: outcome.comment))
+        return DIMSEStatus.isSuccess(outcome.status)
     }
 
     /// Answers a command that carries no data set.
@@ -191,25 +254,19 @@ final class SCPAssociation {
         }
     }
 
-    /// Hands a complete C-STORE to the callback and sends its status; true when stored.
-    private func storeInstance(_ command: DIMSECommand, context: UInt8, data: ArraySlice<UInt8>) throws -> Bool {
+    /// Why a command with a data set is refused whatever the data set holds; nil for a C-STORE to store.
+    private func refusal(of command: DIMSECommand, context: UInt8) -> StoreOutcome? {
         guard command.commandField == DIMSECommand.Field.cStoreRQ.rawValue else {
             log("association \(who): unsupported DIMSE command 0x\(String(command.commandField ?? 0, radix: 16)) with a data set refused")
-            try channel.send(contextID: context, command: command.response(status: DIMSEStatus.unrecognizedOperation))
-            return false
+            return StoreOutcome(status: DIMSEStatus.unrecognizedOperation)
         }
         guard let cls = command.affectedSOPClassUID, let inst = command.affectedSOPInstanceUID, !inst.isEmpty else {
-            try channel.send(contextID: context, command: command.response(status: DIMSEStatus.cannotUnderstand, comment: "no affected SOP class or instance UID"))
-            return false
+            return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "no affected SOP class or instance UID")
         }
         guard cls == abstractSyntax[context] else {
             log("C-STORE from \(who) refused: SOP class differs from the presentation context's")
-            try channel.send(contextID: context, command: command.response(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "SOP class differs from the presentation context"))
-            return false
+            return StoreOutcome(status: DIMSEStatus.dataSetDoesNotMatchSOPClass, comment: "SOP class differs from the presentation context")
         }
-        let outcome = store(ReceivedInstance(sopClassUID: cls, sopInstanceUID: inst, transferSyntaxUID: contexts[context]!.transferSyntax,
-                                             callingAE: callingAE, peer: connection.peer, dataSet: data))
-        try channel.send(contextID: context, command: command.response(status: outcome.status, comment: outcome.comment))
-        return DIMSEStatus.isSuccess(outcome.status)
+        return nil
     }
 }

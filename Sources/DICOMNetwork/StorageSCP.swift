@@ -7,6 +7,7 @@ import ImageCore
 public final class StorageSCP: @unchecked Sendable {
     public let configuration: SCPConfiguration
     private let store: @Sendable (ReceivedInstance) -> StoreOutcome
+    private let open: (@Sendable (ReceivedInstance) -> (any DataSetStream)?)?
     private let log: @Sendable (String) -> Void
     private var listener: Listener?
     /// Associations being served, and whether `stop()` has been called: read and changed together
@@ -14,10 +15,14 @@ public final class StorageSCP: @unchecked Sendable {
     private struct Admission { var active = 0; var stopping = false }
     private let admission = Locked(Admission())
 
+    /// `open`, when given, is called when a C-STORE data set begins (with the instance as its command
+    /// announced it, `dataSet` still empty) and may return a stream that gets the bytes as they arrive.
     public init(configuration: SCPConfiguration, store: @escaping @Sendable (ReceivedInstance) -> StoreOutcome,
+                open: (@Sendable (ReceivedInstance) -> (any DataSetStream)?)? = nil,
                 log: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.store = store
+        self.open = open
         self.log = log
     }
 
@@ -57,7 +62,7 @@ public final class StorageSCP: @unchecked Sendable {
             }
             let t = Thread { [self] in
                 if admit {
-                    SCPAssociation(connection: connection, configuration: configuration, store: store, log: log).run()
+                    SCPAssociation(connection: connection, configuration: configuration, store: store, open: open, log: log).run()
                     admission.withLock { $0.active -= 1 }
                 } else {
                     refuseBusy(connection)

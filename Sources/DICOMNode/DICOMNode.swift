@@ -47,7 +47,8 @@ public final class DICOMNode: @unchecked Sendable {
         let inbox = self.inbox, log = self.log
         spawn("indexer") { inbox.indexLoop(isRunning: alive) }
         let scpConfig = SCPConfiguration(aeTitle: c.aeTitle, limits: c.limits)
-        let scp = StorageSCP(configuration: scpConfig, store: { inbox.receive($0) }, log: { log("scp", $0) })
+        let scp = StorageSCP(configuration: scpConfig, store: { inbox.receive($0) },
+                             open: { inbox.partFile(for: $0) }, log: { log("scp", $0) })
         let port = try scp.start(port: c.port, host: c.host)
         self.scp = scp
 

@@ -17,6 +17,8 @@ import Glibc
 /// was not yet written when the process died is indexed by the start-up scan (`indexUnindexedFiles`).
 public final class Inbox: @unchecked Sendable {
     public let root: URL
+    /// `root.path`, for the paths built per instance.
+    let rootPath: String
     let store: JobStore
     let maxBytes: Int64
     let fsync: Bool
@@ -35,6 +37,7 @@ public final class Inbox: @unchecked Sendable {
 
     public init(root: URL, store: JobStore, maxBytes: Int64, fsync: Bool, log: NodeLog) throws {
         self.root = root
+        self.rootPath = root.path
         self.store = store
         self.maxBytes = maxBytes
         self.fsync = fsync
@@ -54,34 +57,43 @@ public final class Inbox: @unchecked Sendable {
     /// Bytes counted against `maxBytes` now (stored, and reserved by instances being written).
     public var usedBytes: Int64 { lock.lock(); defer { lock.unlock() }; return bytes }
 
-    /// The storage callback of the SCP: the returned status is what the modality sees.
-    public func receive(_ r: ReceivedInstance) -> StoreOutcome {
+    /// The stream callback of the SCP: the part file a C-STORE data set is written to while it
+    /// arrives (`r` as its command announced it).
+    public func partFile(for r: ReceivedInstance) -> any DataSetStream {
         let sop = UIDHash.of(r.sopInstanceUID)
-        // A resend of a stored instance is written again (same bytes, same name); the index sees that
-        // it is one and counts it once.
         let header = Part10.header(sopClassUID: r.sopClassUID, sopInstanceUID: r.sopInstanceUID,
                                    transferSyntaxUID: r.transferSyntaxUID, sourceAE: r.callingAE)
-        let size = Int64(header.count + r.dataSet.count)
-        lock.lock()
-        let full = bytes + size > maxBytes
-        if !full { bytes += size }   // reserved now so concurrent associations cannot overshoot together
-        lock.unlock()
-        if full {
-            log("inbox", "instance \(sop) from \(r.callingAE) refused: inbox limit of \(maxBytes) bytes reached")
-            return StoreOutcome(status: DIMSEStatus.refusedOutOfResources, comment: "inbox full")
-        }
-        do {
-            let outcome = try write(r, sop: sop, header: header, size: Int(size))
-            if !DIMSEStatus.isSuccess(outcome.status) { release(size) }
-            return outcome
-        } catch {
-            release(size)
-            log("inbox", "instance \(sop) from \(r.callingAE) refused: \(error)")
-            return StoreOutcome(status: DIMSEStatus.refusedOutOfResources, comment: "cannot store the instance")
-        }
+        // Hidden (the pipeline's folder scan skips hidden entries) and unique among resends in flight.
+        let tmp = "\(rootPath)/.\(sop).\(UInt32.random(in: 0...UInt32.max))\(Inbox.partSuffix)"
+        return PartFile(path: tmp, header: header, inbox: self, fsync: fsync)
     }
 
-    private func release(_ size: Int64) {
+    /// The storage callback of the SCP: the returned status is what the modality sees. The data set
+    /// is in its part file already when the SCP streamed it there (`r.stream`); otherwise (tests,
+    /// other callers) it is written now.
+    public func receive(_ r: ReceivedInstance) -> StoreOutcome {
+        let file: PartFile
+        if let streamed = r.stream as? PartFile {
+            file = streamed
+        } else {
+            file = partFile(for: r) as! PartFile
+            r.dataSet.withUnsafeBytes { file.append($0) }
+        }
+        let outcome = store(file, r)
+        if !DIMSEStatus.isSuccess(outcome.status) { file.cancel() }
+        return outcome
+    }
+
+    /// Reserves bytes against the inbox limit; false when they do not fit. Reserved as written, so
+    /// concurrent associations cannot overshoot together.
+    func reserve(_ size: Int64) -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        guard bytes + size <= maxBytes else { return false }
+        bytes += size
+        return true
+    }
+
+    func release(_ size: Int64) {
         lock.lock(); bytes -= size; lock.unlock()
     }
 
@@ -97,7 +109,14 @@ public final class Inbox: @unchecked Sendable {
         }
     }
 
-    private func write(_ r: ReceivedInstance, sop: String, header: [UInt8], size: Int) throws -> StoreOutcome {
+    /// Checks a written instance and renames it into its series folder (a resend of a stored instance
+    /// is written again, same bytes, same name; the index sees that it is one and counts it once).
+    private func store(_ file: PartFile, _ r: ReceivedInstance) -> StoreOutcome {
+        let sop = UIDHash.of(r.sopInstanceUID)
+        if case .inboxFull? = file.failure {
+            log("inbox", "instance \(sop) from \(r.callingAE) refused: inbox limit of \(maxBytes) bytes reached")
+            return StoreOutcome(status: DIMSEStatus.refusedOutOfResources, comment: "inbox full")
+        }
         let ids: (study: String, series: String)
         do {
             guard let found = try uids(r) else {
@@ -110,22 +129,29 @@ public final class Inbox: @unchecked Sendable {
             return StoreOutcome(status: DIMSEStatus.cannotUnderstand, comment: "data set does not parse")
         }
         let study = UIDHash.of(ids.study), series = UIDHash.of(ids.series)
-        // Written whole under a hidden name first (the pipeline's folder scan skips hidden entries), then
-        // renamed into its series folder: a reader or a crash never sees part of a file.
-        let tmp = root.appendingPathComponent(".\(sop).\(UInt32.random(in: 0...UInt32.max))\(Inbox.partSuffix)")
-        do { try writeFile(tmp, header, r.dataSet) } catch { unlink(tmp.path); throw error }
-        let dir = root.appendingPathComponent(study).appendingPathComponent(series)
-        let final = dir.appendingPathComponent("\(sop).dcm")
-        do { try moveIntoPlace(tmp, final, dir) } catch { unlink(tmp.path); throw error }
+        let dir = "\(rootPath)/\(study)/\(series)"
+        do {
+            try file.close()
+            try moveIntoPlace(file.path, "\(dir)/\(sop).dcm", dir)
+        } catch {
+            log("inbox", "instance \(sop) from \(r.callingAE) refused: \(error)")
+            return StoreOutcome(status: DIMSEStatus.refusedOutOfResources, comment: "cannot store the instance")
+        }
         if fsync { syncDirectory(dir) }
         let row = JobStore.Instance(sop: sop, study: study, series: series, sopClass: r.sopClassUID,
-                                    path: "\(study)/\(series)/\(sop).dcm", bytes: size)
+                                    path: "\(study)/\(series)/\(sop).dcm", bytes: Int(file.size))
         lock.lock()
         pending.append((row, Date().timeIntervalSince1970))
         if pending.count >= indexBatch { lock.signal() }
         lock.unlock()
         // With --fsync the acknowledgement also waits for the index row to be on disk.
-        if fsync { try flushIndex() }
+        if fsync {
+            do { try flushIndex() } catch {
+                // The file is in place and its row waits for the indexer's next try; the sender sends again.
+                log("inbox", "instance \(sop) from \(r.callingAE): index not written (\(error))")
+                return StoreOutcome(status: DIMSEStatus.refusedOutOfResources, comment: "cannot store the instance")
+            }
+        }
         return .success
     }
 
@@ -133,12 +159,13 @@ public final class Inbox: @unchecked Sendable {
 
     /// Renames into the series folder, creating it the first time. A folder removed meanwhile (its study
     /// pruned, or emptied by a resend that was not kept) is made again: a few tries, as pruning may be
-    /// removing it at this very moment.
-    private func moveIntoPlace(_ tmp: URL, _ final: URL, _ dir: URL) throws {
+    /// removing it at this very moment. Paths are strings: Foundation's `URL.appendingPathComponent`
+    /// asks the file system whether each new path is a folder, which showed in receive profiles.
+    private func moveIntoPlace(_ tmp: String, _ final: String, _ dir: String) throws {
         var tries = 0
         while true {
             lock.lock()
-            let known = createdDirectories.contains(dir.path)
+            let known = createdDirectories.contains(dir)
             lock.unlock()
             do {
                 if !known || tries > 0 { try makeDirectory(dir) }
@@ -146,19 +173,19 @@ public final class Inbox: @unchecked Sendable {
                 tries += 1
                 continue
             }
-            if rename(tmp.path, final.path) == 0 { return }
+            if rename(tmp, final) == 0 { return }
             let e = errno
             guard e == ENOENT, tries < 3 else {
-                throw NodeError.inbox(path: final.path, problem: "cannot rename into place: \(String(cString: strerror(e)))")
+                throw NodeError.inbox(path: final, problem: "cannot rename into place: \(String(cString: strerror(e)))")
             }
             tries += 1
         }
     }
 
-    private func makeDirectory(_ dir: URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    private func makeDirectory(_ dir: String) throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         lock.lock()
-        createdDirectories.insert(dir.path)
+        createdDirectories.insert(dir)
         lock.unlock()
     }
 
@@ -306,40 +333,8 @@ public final class Inbox: @unchecked Sendable {
         }
     }
 
-    /// Creates the file and writes the meta header and the data set with one system call (writev).
-    private func writeFile(_ url: URL, _ header: [UInt8], _ body: ArraySlice<UInt8>) throws {
-        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw NodeError.inbox(path: url.path, problem: "cannot create: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        try header.withUnsafeBytes { h in
-            try body.withUnsafeBytes { b in
-                var parts = [(h.baseAddress, h.count), (b.baseAddress, b.count)]
-                var total = h.count + b.count
-                while total > 0 {
-                    var iov = parts.filter { $0.1 > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.0), iov_len: $0.1) }
-                    let n = writev(fd, &iov, Int32(iov.count))
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw NodeError.inbox(path: url.path, problem: "cannot write: \(String(cString: strerror(errno)))")
-                    }
-                    total -= n
-                    // A short write: skip what went out and write the rest.
-                    var done = n
-                    for k in parts.indices {
-                        let take = min(done, parts[k].1)
-                        parts[k] = (parts[k].0.map { $0 + take }, parts[k].1 - take)
-                        done -= take
-                    }
-                }
-            }
-        }
-        if fsync && Glibc.fsync(fd) != 0 {
-            throw NodeError.inbox(path: url.path, problem: "fsync failed: \(String(cString: strerror(errno)))")
-        }
-    }
-
-    private func syncDirectory(_ dir: URL) {
-        let fd = open(dir.path, O_RDONLY | O_DIRECTORY)
+    private func syncDirectory(_ dir: String) {
+        let fd = Glibc.open(dir, O_RDONLY | O_DIRECTORY)
         if fd >= 0 { _ = Glibc.fsync(fd); close(fd) }
     }
 }

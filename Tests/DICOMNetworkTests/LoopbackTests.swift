@@ -1,5 +1,6 @@
 @testable import DICOMNetwork
 import Foundation
+import ImageCore
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -82,6 +83,45 @@ final class LoopbackTests: XCTestCase {
         XCTAssertTrue(results[1].succeeded)
         XCTAssertEqual(got.instances.map(\.sopInstanceUID), ["1.2"])
         XCTAssertTrue(got.allLogs.contains("larger than the instance limit"))
+    }
+
+    /// Records what the SCP streams: the bytes, in how many pieces, and whether it was cancelled.
+    final class RecordingStream: DataSetStream, @unchecked Sendable {
+        let lock = NSLock()
+        var bytes: [UInt8] = []
+        var pieces = 0
+        var cancelled = false
+        func append(_ b: UnsafeRawBufferPointer) { lock.lock(); bytes += b; pieces += 1; lock.unlock() }
+        func cancel() { lock.lock(); cancelled = true; lock.unlock() }
+    }
+
+    func testDataSetsAreStreamedWhileTheyArriveAndCancelledOverTheLimit() throws {
+        var limits = NetworkLimits()
+        limits.maxPDULength = 16384             // many PDVs per data set, as storescu sends them
+        limits.maxInstanceBytes = 2_500_000
+        let got = Received()
+        let streams = Locked([String: RecordingStream]())
+        let scp = StorageSCP(configuration: SCPConfiguration(aeTitle: "NODE", limits: limits),
+                             store: { got.add($0); return .success },
+                             open: { r in let s = RecordingStream(); streams.withLock { $0[r.sopInstanceUID] = s }; return s },
+                             log: { got.log($0) })
+        let port = try scp.start(port: 0, host: "127.0.0.1")
+        defer { scp.stop() }
+        let dir = try tempDir()
+        let files = [try part10(dir, sop: "1.1", bodyBytes: 2_000_000), try part10(dir, sop: "1.2", bodyBytes: 3_000_000),
+                     try part10(dir, sop: "1.3", bodyBytes: 100)]
+        let results = try StorageSCU(callingAE: "T", peer: DICOMPeer(aeTitle: "NODE", host: "127.0.0.1", port: port)).store(files)
+        XCTAssertEqual(results.map(\.status), [DIMSEStatus.success, DIMSEStatus.refusedOutOfResources, DIMSEStatus.success])
+        let s = streams.current
+        for sop in ["1.1", "1.3"] {
+            let r = try XCTUnwrap(got.instances.first { $0.sopInstanceUID == sop })
+            XCTAssertEqual(s[sop]?.bytes, Array(r.dataSet), "the stream got the whole data set, in order")
+            XCTAssertTrue(r.stream === s[sop], "the store callback gets its stream back")
+            XCTAssertFalse(s[sop]!.cancelled)
+        }
+        XCTAssertGreaterThan(s["1.1"]!.pieces, 10, "handed over in chunks while arriving, not once at the end")
+        XCTAssertTrue(s["1.2"]!.cancelled, "an instance over the limit has its stream cancelled")
+        XCTAssertEqual(got.instances.map(\.sopInstanceUID), ["1.1", "1.3"])
     }
 
     func rawConnection(_ port: Int) throws -> Connection {
