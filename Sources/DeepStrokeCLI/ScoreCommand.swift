@@ -33,11 +33,14 @@ struct ScoreCommand: ThreadedCommand {
     @Option(help: "Hypodensity threshold in HU (default: the calibrated one).")
     var threshold: Double?
 
-    @Option(help: "Also call a region affected when at least this fraction (0-1) of its tissue is hypodense in the voxel-wise map (research option; the calibrated score uses the mean rule only, see docs/aspects.md).")
+    @Option(help: "Call a region affected also when at least this fraction (0-1) of its tissue is hypodense in the voxel-wise map (default: the calibrated 0.35; 1 all but turns this part off; see docs/aspects.md).")
     var hypodenseFraction: Double?
 
     @Option(help: "With --hypodense-fraction: how much darker than its mirror (region means, HU) a region called on its fraction must be.")
     var fractionMeanFloor: Double?
+
+    @Option(help: "Call a region affected also when its anterior or posterior half is this much darker than the mirror's same half, HU (default: the calibrated 3.5; see docs/aspects.md, \"Region halves\").")
+    var halfThreshold: Double?
 
     @Flag(help: "Skip the shape/histogram/texture descriptors.")
     var noDescriptors = false
@@ -93,6 +96,7 @@ struct ScoreCommand: ThreadedCommand {
             rule.minimumHypodenseFraction = f
             rule.fractionMeanFloorHU = fractionMeanFloor ?? rule.fractionMeanFloorHU
         }
+        if let h = halfThreshold { rule.halfThresholdHU = h }
         rule = try rule.validated()
         let scorer = ASPECTSScorer(rule: rule, tissueRange: try HURange(lower: tissueRange.low, upper: tissueRange.high),
                                    computeDescriptors: !noDescriptors)
