@@ -8,10 +8,11 @@
 # Every step resumes: patients already generated are kept, and `train` continues from RUN/last. Stop it at
 # any time and run it again.
 #
-# The shipped (default) model is stage 2 run for 9 epochs and then resumed with STAGE2_EPOCHS=21:
-# the rise of the cosine rate at that restart is what brought its caudate channel to life (docs/neural.md,
-# "The registered form"). Its curves and options are in training/checkpoints/aspects-unet-frame; to go on
-# from it, train with --model share/deepstroke/models/aspects-unet-frame --fold-sides.
+# The shipped (default) model is stage 2 run for 9 epochs and then resumed three times, each with a larger
+# --epochs (STAGE2_EPOCHS=21, stopped after epoch 17; 40, stopped after 31; 46, best at epoch 44), so the
+# cosine rate rose again at each restart: the first rise is what brought its caudate channel to life
+# (docs/neural.md, "The registered form"). Its curves and options are in training/checkpoints/aspects-unet-frame;
+# to go on from it, train with --model share/deepstroke/models/aspects-unet-frame --fold-sides.
 #
 # Usage: bash scripts/train-frame-model.sh [WORK_DIR]   (environment: PATIENTS=133 STAGE1_EPOCHS=16 STAGE2_EPOCHS=9 THREADS=all)
 set -euo pipefail
