@@ -74,18 +74,10 @@ final class RegionCoreTests: XCTestCase {
 /// called through its core, and only with the core's stronger significance.
 final class CoreRuleTests: XCTestCase {
     func testADilutedLesionIsCalledByItsCore() throws {
-        var ct = Volume<Float>(geometry: Geometry(size: SIMD3(40, 14, 14)))
-        var labels = Volume<UInt8>(geometry: ct.geometry)
-        var rng = SplitMix64(seed: 11)
-        for k in 0..<14 { for j in 0..<14 { for i in 0..<40 {
-            let right = i < 20, x = right ? i : i - 20
-            guard (1..<19).contains(x), (1..<13).contains(j), (1..<13).contains(k) else { continue }
-            labels[i, j, k] = right ? 2 : 12
-            // The lesion (4 HU) fills the right region's interior; its border band is healthy tissue.
-            let interior = (3...16).contains(x) && (3...10).contains(j) && (3...10).contains(k)
-            let noise = Float(Double(rng.next() % 1000) / 1000 - 0.5)
-            ct[i, j, k] = 36 + noise - (right && interior ? 4 : 0)
-        } } }
+        // The lesion (4 HU) fills the right region's interior; its border band is healthy tissue.
+        let (ct, labels) = PairPhantom.make(rows: 14, slices: 14, right: 2, seed: 11) { x, j, k in
+            (3...16).contains(x) && (3...10).contains(j) && (3...10).contains(k) ? 4 : 0
+        }
         let r = try XCTUnwrap(try ASPECTSScorer(computeDescriptors: false, hypodensity: nil).score(ct: ct, labels: labels).result(for: 2))
         let a = try XCTUnwrap(r.asymmetry)
         XCTAssertGreaterThan(a.differenceHU, -EarlyIschemicChangeRule.calibrated.thresholdHU, "the whole region is diluted below the threshold")

@@ -8,17 +8,7 @@ final class RegionHalvesTests: XCTestCase {
     /// A right region (code 5) and its mirror (15), 18 x 12 x 10 voxels each; the right region's posterior
     /// half (j >= 7, LPS +y is posterior) is `depth` HU darker.
     static func phantom(depth: Float) -> (ct: Volume<Float>, labels: Volume<UInt8>) {
-        var ct = Volume<Float>(geometry: Geometry(size: SIMD3(40, 14, 12)))
-        var labels = Volume<UInt8>(geometry: ct.geometry)
-        var rng = SplitMix64(seed: 5)
-        for k in 0..<12 { for j in 0..<14 { for i in 0..<40 {
-            let right = i < 20, x = right ? i : i - 20
-            guard (1..<19).contains(x), (1..<13).contains(j), (1..<11).contains(k) else { continue }
-            labels[i, j, k] = right ? 5 : 15
-            let noise = Float(Double(rng.next() % 1000) / 1000 - 0.5)
-            ct[i, j, k] = 36 + noise - (right && j >= 7 ? depth : 0)
-        } } }
-        return (ct, labels)
+        PairPhantom.make(rows: 14, slices: 12, right: 5, seed: 5) { _, j, _ in j >= 7 ? depth : 0 }
     }
 
     func testAHalfFilledLesionIsCalledOnItsHalf() throws {
