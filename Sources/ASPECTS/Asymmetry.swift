@@ -55,18 +55,22 @@ public struct Asymmetry: Equatable, Sendable {
             return c
         }
         if let ca = usableCore(a), let cb = usableCore(b) {
-            // A core of a share s of the tissue is worth s of its effective samples.
-            core = Comparison(ca, cb, effectiveA: a.effectiveSampleSize.value * Double(ca.count) / Double(a.tissue.count),
-                              effectiveB: b.effectiveSampleSize.value * Double(cb.count) / Double(b.tissue.count))
+            core = Self.compareParts(ca, of: a, cb, of: b)
         } else {
             core = nil
         }
         halves = (0..<2).map { h -> Comparison? in
             guard a.halves.count == 2, b.halves.count == 2, a.halves[h].count >= Self.minimumCoreVoxels,
                   b.halves[h].count >= Self.minimumCoreVoxels else { return nil }
-            let ha = a.halves[h], hb = b.halves[h]
-            return Comparison(ha, hb, effectiveA: a.effectiveSampleSize.value * Double(ha.count) / Double(a.tissue.count),
-                              effectiveB: b.effectiveSampleSize.value * Double(hb.count) / Double(b.tissue.count))
+            return Self.compareParts(a.halves[h], of: a, b.halves[h], of: b)
         }
+    }
+
+    /// Two parts of the regions (cores, halves) compared: a part holding a share s of its region's tissue
+    /// is worth s of the region's effective samples.
+    static func compareParts(_ pa: IntensityStatistics, of a: RegionStatistics, _ pb: IntensityStatistics,
+                             of b: RegionStatistics) -> Comparison {
+        Comparison(pa, pb, effectiveA: a.effectiveSampleSize.value * Double(pa.count) / Double(a.tissue.count),
+                   effectiveB: b.effectiveSampleSize.value * Double(pb.count) / Double(b.tissue.count))
     }
 }

@@ -150,10 +150,10 @@ public struct EarlyIschemicChangeRule: Equatable, Sendable, Codable {
         // The darkest half that passes, when the region's own mean (or core) did not.
         var half: Int? = nil
         if let t = halfThresholdHU, !byMean, a.differenceHU < 0, -a.differenceHU >= halfMeanFloorHU {
-            for h in 0..<a.halves.count {
-                guard let c = a.halves[h], -c.differenceHU >= t, -c.zScore >= halfMinimumZ else { continue }
-                if half.flatMap({ a.halves[$0] }).map({ c.differenceHU < $0.differenceHU }) ?? true { half = h }
+            let passing = a.halves.indices.filter { h in
+                a.halves[h].map { -$0.differenceHU >= t && -$0.zScore >= halfMinimumZ } ?? false
             }
+            half = passing.min { a.halves[$0]!.differenceHU < a.halves[$1]!.differenceHU }
         }
         var confidence = darkEnough && !significant ? 0.5 : normalCDF(abs(margin) / spread)
         // Called on the fraction or a half alone: the mean model argues against the call, so its confidence
